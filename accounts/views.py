@@ -1,0 +1,174 @@
+"""Team pages: thin views over `services` and `selectors`, guarded by `access`."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.access import (
+    get_invitation_or_404,
+    get_team_member_or_404,
+    team_view,
+)
+from accounts.forms import InvitationForm, RoleForm, TeamForm
+from accounts.models import Membership, Role
+from accounts.services import TeamRuleError
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        team = services.team_create(
+            name=form.cleaned_data["name"],
+            owner=request.user,
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        messages.success(request, f"{team.name} is ready. Connect an X account to start.")
+        return redirect("team_home", team_slug=team.slug)
+    first_team = not selectors.teams_for_user(request.user).exists()
+    return render(request, "accounts/team_create.html", {"form": form, "first_team": first_team})
+
+
+@team_view(role=Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def team_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    team = membership.team
+    form = TeamForm(request.POST or None, initial={"name": team.name, "time_zone": team.time_zone})
+    if request.method == "POST" and form.is_valid():
+        services.team_update(
+            team=team,
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        messages.success(request, "Team settings saved.")
+        return redirect("team_settings", team_slug=team.slug)
+    return render(request, "accounts/team_settings.html", {"form": form, "team": team})
+
+
+@team_view()
+@require_http_methods(["GET"])
+def members(request: HttpRequest, membership: Membership) -> HttpResponse:
+    team = membership.team
+    context = {
+        "team": team,
+        "members": selectors.team_members(team),
+        "invitations": selectors.team_pending_invitations(team) if membership.is_admin else [],
+        "invitation_form": InvitationForm(),
+        "roles": Role.choices,
+    }
+    return render(request, "accounts/members.html", context)
+
+
+def _back_to_members(membership: Membership) -> HttpResponse:
+    return redirect("team_members", team_slug=membership.team.slug)
+
+
+@team_view(role=Role.ADMIN)
+@require_POST
+def invitation_create(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return _back_to_members(membership)
+    try:
+        invitation, _token = services.invitation_create(
+            team=membership.team,
+            email=form.cleaned_data["email"],
+            role=Role(form.cleaned_data["role"]),
+            invited_by=membership,
+        )
+    except TeamRuleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invitation sent to {invitation.email}. It is valid 7 days.")
+    return _back_to_members(membership)
+
+
+@team_view(role=Role.ADMIN)
+@require_POST
+def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    invitation = get_invitation_or_404(membership, pk)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=membership)
+    except TeamRuleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invitation of {invitation.email} withdrawn.")
+    return _back_to_members(membership)
+
+
+@team_view(role=Role.ADMIN)
+@require_POST
+def member_change_role(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    target = get_team_member_or_404(membership, pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a role: owner, admin or member.")
+        return _back_to_members(membership)
+    try:
+        services.membership_change_role(
+            membership=target, role=Role(form.cleaned_data["role"]), actor=membership
+        )
+    except TeamRuleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{target.user.email} is now {target.get_role_display()}.")
+    return _back_to_members(membership)
+
+
+@team_view(role=Role.ADMIN)
+@require_POST
+def member_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    target = get_team_member_or_404(membership, pk)
+    try:
+        services.membership_remove(membership=target, actor=membership)
+    except TeamRuleError as exc:
+        messages.error(request, str(exc))
+        return _back_to_members(membership)
+    if target.pk == membership.pk:
+        messages.success(request, f"You left {membership.team.name}.")
+        return redirect("home")
+    messages.success(request, f"{target.user.email} was removed from the team.")
+    return _back_to_members(membership)
+
+
+@team_view()
+@require_POST
+def team_leave(request: HttpRequest, membership: Membership) -> HttpResponse:
+    try:
+        services.membership_remove(membership=membership, actor=membership)
+    except TeamRuleError as exc:
+        messages.error(request, str(exc))
+        return _back_to_members(membership)
+    messages.success(request, f"You left {membership.team.name}.")
+    return redirect("home")
+
+
+@team_view(role=Role.ADMIN)
+@require_http_methods(["GET"])
+def audit_log(request: HttpRequest, membership: Membership) -> HttpResponse:
+    events = selectors.team_audit_events(membership.team)[:500]
+    return render(request, "accounts/audit_log.html", {"team": membership.team, "events": events})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except TeamRuleError as exc:
+            return render(request, "accounts/invitation.html", {"problem": str(exc)}, status=400)
+        messages.success(request, f"Welcome to {membership.team.name}.")
+        return redirect("team_home", team_slug=membership.team.slug)
+    invitation = services.invitation_by_token(token)
+    problem = services.invitation_problem(invitation, request.user)
+    context = {"invitation": invitation if not problem else None, "problem": problem}
+    status = 404 if invitation is None else 400 if problem else 200
+    return render(request, "accounts/invitation.html", context, status=status)

@@ -1,0 +1,20 @@
+#!/usr/bin/env python
+"""Django's command-line utility for administrative tasks."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    from django.core.management import execute_from_command_line
+
+    import dashboard.settings  # noqa: F401  -- parse the environment first: one line on error
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    from dashboard.env import run_or_exit
+
+    run_or_exit(main)

@@ -1,0 +1,161 @@
+"""Invitations: by email, a token stored only as a digest, single use, 7 days, for the invited
+address only."""
+
+import re
+import secrets
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Invitation, Membership, Role, token_digest
+from tests.factories import InvitationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _invite(client, team, email="new.person@example.com", role="member"):
+    return client.post(
+        reverse("team_invitation_create", args=[team.slug]), {"email": email, "role": role}
+    )
+
+
+def _token_from_mail() -> str:
+    return re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
+
+
+def test_an_admin_invites_by_email_and_the_link_carries_a_token_stored_as_a_digest(
+    client_for, team, admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(client_for(admin), team)
+    assert response.status_code == HTTPStatus.FOUND
+
+    invitation = Invitation.objects.get(team=team)
+    token = _token_from_mail()
+    assert mail.outbox[-1].to == ["new.person@example.com"]
+    assert invitation.token_digest == token_digest(token)
+    assert token not in invitation.token_digest
+    assert invitation.expires_at - invitation.created_at == timedelta(days=7)
+    assert AuditEvent.objects.filter(team=team, verb=AuditEvent.Verb.INVITATION_SENT).exists()
+
+
+def test_the_invited_person_accepts_and_joins_with_the_invited_role(client_for, team):
+    invitation = InvitationFactory(team=team, email="joiner@example.com", role=Role.ADMIN)
+    joiner = UserFactory(email="joiner@example.com")
+    client = client_for(joiner)
+    url = reverse("invitation_accept", args=[invitation.token])
+
+    page = client.get(url)
+    assert page.status_code == HTTPStatus.OK
+    assert b"Accept invitation" in page.content
+
+    response = client.post(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert Membership.objects.get(team=team, user=joiner).role == Role.ADMIN
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == joiner
+    assert AuditEvent.objects.filter(team=team, verb=AuditEvent.Verb.INVITATION_ACCEPTED).exists()
+
+
+def test_the_email_address_matches_case_insensitively(client_for, team):
+    invitation = InvitationFactory(team=team, email="Joiner@Example.com")
+    joiner = UserFactory(email="joiner@example.com")
+    client_for(joiner).post(reverse("invitation_accept", args=[invitation.token]))
+    assert Membership.objects.filter(team=team, user=joiner).exists()
+
+
+def test_an_invitation_works_only_once(client_for, team):
+    invitation = InvitationFactory(team=team, email="joiner@example.com")
+    joiner = UserFactory(email="joiner@example.com")
+    url = reverse("invitation_accept", args=[invitation.token])
+    client_for(joiner).post(url)
+    Membership.objects.filter(user=joiner).delete()
+
+    response = client_for(joiner).post(url)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert b"already been used" in response.content
+    assert not Membership.objects.filter(team=team, user=joiner).exists()
+
+
+def test_an_expired_invitation_is_refused(client_for, team):
+    invitation = InvitationFactory(
+        team=team, email="late@example.com", expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    late = UserFactory(email="late@example.com")
+    response = client_for(late).post(reverse("invitation_accept", args=[invitation.token]))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert b"expired" in response.content
+    assert not Membership.objects.filter(team=team, user=late).exists()
+
+
+def test_someone_signed_in_with_another_address_cannot_accept(client_for, team):
+    invitation = InvitationFactory(team=team, email="intended@example.com")
+    someone_else = UserFactory(email="someone.else@example.com")
+    client = client_for(someone_else)
+    url = reverse("invitation_accept", args=[invitation.token])
+
+    assert b"Sign in with that address" in client.get(url).content
+    response = client.post(url)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not Membership.objects.filter(team=team, user=someone_else).exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+def test_a_guessed_token_finds_nothing(client_for, team, outsider):
+    InvitationFactory(team=team, email=outsider.email)
+    guess = secrets.token_urlsafe(32)
+    client = client_for(outsider)
+    assert (
+        client.get(reverse("invitation_accept", args=[guess])).status_code == HTTPStatus.NOT_FOUND
+    )
+    assert (
+        client.post(reverse("invitation_accept", args=[guess])).status_code
+        == HTTPStatus.BAD_REQUEST
+    )
+    assert not Membership.objects.filter(team=team, user=outsider).exists()
+
+
+def test_accepting_needs_a_signed_in_account(client, team):
+    invitation = InvitationFactory(team=team)
+    response = client.get(reverse("invitation_accept", args=[invitation.token]))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_a_withdrawn_invitation_cannot_be_accepted(client_for, team, admin):
+    invitation = InvitationFactory(team=team, email="joiner@example.com")
+    client_for(admin).post(reverse("team_invitation_revoke", args=[team.slug, invitation.pk]))
+    joiner = UserFactory(email="joiner@example.com")
+    response = client_for(joiner).post(reverse("invitation_accept", args=[invitation.token]))
+    assert b"withdrawn" in response.content
+    assert not Membership.objects.filter(team=team, user=joiner).exists()
+
+
+def test_inviting_again_replaces_the_pending_invitation(client_for, team, admin):
+    client = client_for(admin)
+    _invite(client, team, email="twice@example.com")
+    _invite(client, team, email="twice@example.com")
+    assert Invitation.objects.pending().filter(email="twice@example.com").count() == 1
+
+
+def test_an_existing_member_is_not_invited(client_for, team, admin, member):
+    response = _invite(client_for(admin), team, email=member.email)
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Invitation.objects.filter(email=member.email).exists()
+
+
+def test_only_an_owner_invites_an_owner(client_for, team, owner, admin):
+    _invite(client_for(admin), team, email="boss@example.com", role="owner")
+    assert not Invitation.objects.filter(email="boss@example.com").exists()
+    _invite(client_for(owner), team, email="boss@example.com", role="owner")
+    assert Invitation.objects.get(email="boss@example.com").role == Role.OWNER
+
+
+def test_a_member_cannot_invite(client_for, team, member):
+    assert _invite(client_for(member), team).status_code == HTTPStatus.FORBIDDEN
+    assert not Invitation.objects.exists()

@@ -1,0 +1,72 @@
+"""Fixtures shared by the whole suite: personas and clients.
+
+Personas (STYLE.md §7): in one team an owner, an admin and a member; an outsider who belongs to
+another team; and anonymous.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.models import Role
+from tests.factories import MembershipFactory, TeamFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    # Each test gets its own in-memory cache, so allauth's rate limits never leak between tests
+    # (clearing a Redis cache would flush the broker's database too).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Acme Marketing", slug="acme")
+
+
+@pytest.fixture
+def owner(team):
+    return MembershipFactory(team=team, role=Role.OWNER, user__email="owner@example.com").user
+
+
+@pytest.fixture
+def admin(team):
+    return MembershipFactory(team=team, role=Role.ADMIN, user__email="admin@example.com").user
+
+
+@pytest.fixture
+def member(team):
+    return MembershipFactory(team=team, role=Role.MEMBER, user__email="member@example.com").user
+
+
+@pytest.fixture
+def outsider(db):
+    return MembershipFactory(role=Role.OWNER, user__email="outsider@example.com").user
+
+
+@pytest.fixture
+def personas(owner, admin, member, outsider):
+    return {
+        "owner": owner,
+        "admin": admin,
+        "member": member,
+        "outsider": outsider,
+        "anonymous": None,
+    }
+
+
+@pytest.fixture
+def client_for(db):
+    def make(user) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

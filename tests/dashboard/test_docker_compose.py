@@ -1,0 +1,54 @@
+"""docker-compose.yml runs the production shape. Docker cannot run here, so the file is checked:
+every service has a health check, and every command names a module or program the project has."""
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def test_it_has_the_production_services():
+    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "beat"}
+
+
+def test_every_service_has_a_health_check():
+    assert [name for name, service in SERVICES.items() if "healthcheck" not in service] == []
+
+
+def test_app_services_run_in_production_mode_with_secrets_from_the_environment():
+    for name in ("web", "worker", "beat"):
+        env = SERVICES[name]["environment"]
+        assert env["DEBUG"] == "false"
+        for secret in ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"):
+            assert env[secret].startswith("${" + secret + ":?"), f"{name}: {secret} has a default"
+
+
+def _program_exists(program: str) -> bool:
+    return shutil.which(program) is not None or (VENV_BIN / program).exists()
+
+
+def test_every_app_command_names_something_the_project_has():
+    web = " ".join(SERVICES["web"]["command"])
+    assert "gunicorn dashboard.wsgi:application" in web
+    assert "manage.py migrate" in web
+    assert importlib.util.find_spec("dashboard.wsgi") is not None
+    assert (ROOT / "manage.py").exists()
+    assert _program_exists("gunicorn")
+    for name in ("worker", "beat"):
+        command = SERVICES[name]["command"]
+        assert command[:3] == ["celery", "-A", "dashboard"]
+        assert command[3] == name
+        assert _program_exists("celery")
+    assert importlib.util.find_spec("dashboard.celery") is not None
+
+
+def test_the_image_copies_every_package_of_the_project():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("dashboard", "accounts", "metrics", "xapi", "templates", "static"):
+        assert f"COPY {package} {package}" in dockerfile
