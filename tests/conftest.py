@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Role
+from tests._sandbox import sandbox, sandbox_clean  # noqa: F401
 from tests.factories import MembershipFactory, TeamFactory
 
 

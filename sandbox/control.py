@@ -1,0 +1,203 @@
+"""The control API under /_sandbox/: not part of X's surface, for the demo, tests and benchmarks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sandbox.clock import format_instant, parse_instant
+from sandbox.faults import FAULT_KINDS
+from sandbox.http import Request, Response, Router, json_response
+from sandbox.ratelimits import TIERS
+from sandbox.world import Account
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")  # X's handle grammar
+MAX_GENERATED_POSTS = 20_000
+
+
+class ControlError(ValueError):
+    """A control request that cannot be carried out; answered with 400 and the message."""
+
+
+class ControlApi:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+        self._router = Router()
+        for method, path, handler in (
+            ("GET", "/_sandbox/users", self.users),
+            ("POST", "/_sandbox/users", self.add_user),
+            ("POST", "/_sandbox/tokens", self.mint_token),
+            ("GET", "/_sandbox/clock", self.clock),
+            ("POST", "/_sandbox/clock", self.set_clock),
+            ("POST", "/_sandbox/faults", self.add_fault),
+            ("DELETE", "/_sandbox/faults", self.clear_faults),
+            ("GET", "/_sandbox/tier", self.tier),
+            ("POST", "/_sandbox/tier", self.set_tier),
+            ("GET", "/_sandbox/ledger", self.ledger),
+            ("POST", "/_sandbox/reset", self.reset),
+            ("GET", "/_sandbox/callbacks", self.callbacks),
+            ("POST", "/_sandbox/callbacks", self.add_callbacks),
+        ):
+            self._router.add(method, path, handler)
+
+    def handle(self, request: Request) -> Response:
+        match = self._router.match(request.method, request.path)
+        if match is None:
+            return json_response(
+                {"error": f"no control endpoint {request.method} {request.path}"}, 404
+            )
+        try:
+            return match[1](request)
+        except ControlError as error:
+            return json_response({"error": str(error)}, 400)
+
+    # -- users and tokens -----------------------------------------------------------------------
+
+    def users(self, request: Request) -> Response:
+        return json_response({"users": [self._summary(a) for a in self._sandbox.world.accounts()]})
+
+    def add_user(self, request: Request) -> Response:
+        body = _json_object(request)
+        username, posts = body.get("username"), body.get("posts")
+        if not isinstance(username, str) or not USERNAME.match(username):
+            raise ControlError("username must be 1-15 letters, digits or underscores")
+        if (
+            not isinstance(posts, int)
+            or isinstance(posts, bool)
+            or not 0 < posts <= MAX_GENERATED_POSTS
+        ):
+            raise ControlError(f"posts must be an integer from 1 to {MAX_GENERATED_POSTS}")
+        existed = self._sandbox.world.account(username) is not None
+        try:
+            account = self._sandbox.world.add_account(username, posts)
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+        return json_response(self._summary(account), 200 if existed else 201)
+
+    def mint_token(self, request: Request) -> Response:
+        body = _json_object(request)
+        account = self._sandbox.world.account(str(body.get("username", "")))
+        if account is None:
+            raise ControlError(f"unknown username {body.get('username')!r}")
+        kind = body.get("kind", "oauth2")
+        app = self._sandbox.apps.demo
+        if kind == "oauth2":
+            return json_response(self._sandbox.oauth2.mint(app, account.id))
+        if kind == "oauth1":
+            return json_response(self._sandbox.oauth1.mint(app, account.id))
+        raise ControlError('kind must be "oauth2" or "oauth1"')
+
+    # -- clock, faults, tier --------------------------------------------------------------------
+
+    def clock(self, request: Request) -> Response:
+        clock = self._sandbox.clock
+        return json_response(
+            {
+                "now": format_instant(clock.now()),
+                "real_time": clock.is_real_time,
+                "anchor": format_instant(self._sandbox.world.anchor),
+            }
+        )
+
+    def set_clock(self, request: Request) -> Response:
+        body = _json_object(request)
+        if "now" not in body:
+            raise ControlError('send {"now": "<ISO 8601>"} or {"now": null}')
+        now = body["now"]
+        try:
+            self._sandbox.clock.set(None if now is None else parse_instant(str(now)))
+        except ValueError:
+            raise ControlError(f"now must be an ISO 8601 instant or null, not {now!r}") from None
+        return self.clock(request)
+
+    def add_fault(self, request: Request) -> Response:
+        body = _json_object(request)
+        try:
+            fault = self._sandbox.faults.add(
+                str(body.get("kind")), body.get("count", 1), body.get("path"), body.get("seconds")
+            )
+        except ValueError as error:
+            raise ControlError(f"{error} (kinds: {', '.join(FAULT_KINDS)})") from None
+        return json_response(asdict(fault), 201)
+
+    def clear_faults(self, request: Request) -> Response:
+        self._sandbox.faults.clear()
+        return json_response({"cleared": True})
+
+    def tier(self, request: Request) -> Response:
+        sandbox = self._sandbox
+        return json_response(
+            {
+                "name": sandbox.limits.tier,
+                "daily_post_reads": sandbox.daily_post_reads,
+                "limits": {
+                    endpoint: {"requests": limit.requests, "window_seconds": limit.window_seconds}
+                    for endpoint, limit in TIERS[sandbox.limits.tier].items()
+                },
+            }
+        )
+
+    def set_tier(self, request: Request) -> Response:
+        body = _json_object(request)
+        if "name" in body:
+            if body["name"] not in TIERS:
+                raise ControlError(f"name must be one of {', '.join(TIERS)}")
+            self._sandbox.limits.set_tier(body["name"])
+        if "daily_post_reads" in body:
+            budget = body["daily_post_reads"]
+            if budget is not None and (
+                not isinstance(budget, int) or isinstance(budget, bool) or budget < 0
+            ):
+                raise ControlError("daily_post_reads must be a non-negative integer or null")
+            self._sandbox.daily_post_reads = budget
+        return self.tier(request)
+
+    # -- ledger, reset, callbacks ---------------------------------------------------------------
+
+    def ledger(self, request: Request) -> Response:
+        return json_response(self._sandbox.ledger.snapshot())
+
+    def reset(self, request: Request) -> Response:
+        self._sandbox.reset()
+        return json_response({"reset": True})
+
+    def callbacks(self, request: Request) -> Response:
+        return json_response({"urls": self._sandbox.apps.callbacks})
+
+    def add_callbacks(self, request: Request) -> Response:
+        urls = _json_object(request).get("urls")
+        if not isinstance(urls, list) or not urls:
+            raise ControlError('send {"urls": ["http://…/callback/"]}')
+        try:
+            return json_response({"urls": self._sandbox.apps.register_callbacks(urls)})
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+
+    def _summary(self, account: Account) -> dict[str, Any]:
+        now = self._sandbox.clock.now()
+        posts = self._sandbox.world.timeline(account, now)
+        recent = [post for post in posts if now - post.created_at < timedelta(days=30)]
+        return {
+            "id": account.id,
+            "username": account.username,
+            "name": account.persona.name,
+            "posts": len(posts),
+            "posts_last_30_days": len(recent),
+            "followers_count": account.followers_at(now),
+            "history_start": format_instant(account.history_start),
+        }
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = request.json()
+    except ValueError:
+        raise ControlError("the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object")
+    return body

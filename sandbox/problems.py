@@ -1,0 +1,167 @@
+"""X's error bodies, word for word where a capture exists (x-api.md §2.3, §2.4, §2.8, §1.3, §4).
+
+Problem `type` URIs use the api.twitter.com host: the live API still sends it (x-api.md §2.8).
+"""
+
+from __future__ import annotations
+
+from sandbox.http import JSON, PROBLEM_JSON, Response, json_response
+
+PROBLEMS = "https://api.twitter.com/2/problems/"
+
+
+class InvalidRequest(Exception):
+    """A 400 invalid-request answer: one entry per offending parameter."""
+
+    def __init__(self, parameter: str, values: list[str], message: str) -> None:
+        super().__init__(message)
+        self.errors = [{"parameters": {parameter: values}, "message": message}]
+
+    def response(self) -> Response:
+        return json_response(
+            {
+                "errors": self.errors,
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": PROBLEMS + "invalid-request",
+            },
+            400,
+        )
+
+
+def generic_problem(status: int, title: str) -> Response:
+    return json_response(
+        {"title": title, "type": "about:blank", "status": status, "detail": title},
+        status,
+        PROBLEM_JSON,
+    )
+
+
+def unauthorized() -> Response:
+    """Bad, expired or revoked OAuth 2.0 token (x-api.md §2.8, application/problem+json)."""
+    return generic_problem(401, "Unauthorized")
+
+
+def forbidden() -> Response:
+    """A user token without the endpoint's scopes (UNCERTAIN: body not captured)."""
+    return generic_problem(403, "Forbidden")
+
+
+def too_many_requests() -> Response:
+    return generic_problem(429, "Too Many Requests")
+
+
+def rate_limit_exceeded_v1() -> Response:
+    """The 429 shape X's rate-limit page documents (x-api.md §2.8)."""
+    return v1_error(429, 88, "Rate limit exceeded")
+
+
+def service_unavailable() -> Response:
+    return generic_problem(503, "Service Unavailable")
+
+
+def internal_server_error() -> Response:
+    return generic_problem(500, "Internal Server Error")
+
+
+def usage_capped(period: str, account_id: str) -> Response:
+    """429 UsageCapExceeded (xdk #25): the rate-limit headers still show quota left."""
+    scope = "Product"
+    return json_response(
+        {
+            "account_id": account_id,
+            "product_name": "pay-per-use",
+            "title": "UsageCapExceeded",
+            "period": period,
+            "scope": scope,
+            "detail": f"Usage cap exceeded: {period} {scope.lower()} cap",
+            "type": PROBLEMS + "usage-capped",
+        },
+        429,
+        PROBLEM_JSON,
+    )
+
+
+def credits_depleted(account_id: str) -> Response:
+    """402 CreditsDepleted; the body seen in 2026 reports (exact shape UNCERTAIN, x-api.md §2.8)."""
+    return json_response(
+        {
+            "title": "CreditsDepleted",
+            "detail": f"Your enrolled account [{account_id}] does not have any credits to fulfill "
+            "this request.",
+            "type": PROBLEMS + "credits",
+        },
+        402,
+        JSON,
+    )
+
+
+def v1_error(status: int, code: int, message: str) -> Response:
+    """The v1.1 shape OAuth 1.0a failures use: {"errors":[{"code":32,"message":…}]}."""
+    return json_response({"errors": [{"code": code, "message": message}]}, status)
+
+
+def could_not_authenticate() -> Response:
+    return v1_error(401, 32, "Could not authenticate you.")
+
+
+def invalid_or_expired_token() -> Response:
+    return v1_error(401, 89, "Invalid or expired token.")
+
+
+def timestamp_out_of_bounds() -> Response:
+    return v1_error(401, 135, "Timestamp out of bounds.")
+
+
+def bad_authentication_data() -> Response:
+    return v1_error(400, 215, "Bad Authentication data.")
+
+
+def callback_not_approved() -> Response:
+    return v1_error(
+        403,
+        415,
+        "Callback URL not approved for this client application. Approved callback URLs can be "
+        "adjusted in your application settings",
+    )
+
+
+def page_does_not_exist() -> Response:
+    return v1_error(404, 34, "Sorry, that page does not exist.")
+
+
+def token_error(error: str, description: str, status: int = 400) -> Response:
+    """OAuth 2.0 token and revoke endpoint errors (x-api.md §3)."""
+    return json_response({"error": error, "error_description": description}, status)
+
+
+def field_authorization_error(
+    resource_type: str, resource_id: str, field: str, parameter: str, section: str
+) -> dict[str, str]:
+    """One partial error per private sub-field the token may not see (x-api.md §1.3)."""
+    label = {"tweet": "Tweet", "media": "Media"}[resource_type]
+    return {
+        "resource_type": resource_type,
+        "field": field,
+        "parameter": parameter,
+        "resource_id": resource_id,
+        "title": "Field Authorization Error",
+        "section": section,
+        "detail": f"Sorry, you are not authorized to access '{field}' on the {label} with "
+        f"{parameter} : [{resource_id}].",
+        "value": resource_id,
+        "type": PROBLEMS + "not-authorized-for-field",
+    }
+
+
+def not_found_error(resource_type: str, resource_id: str, parameter: str) -> dict[str, str]:
+    """A missing Post or user in a 200 answer (x-api.md §2.3, §2.4)."""
+    return {
+        "value": resource_id,
+        "detail": f"Could not find {resource_type} with {parameter}: [{resource_id}].",
+        "title": "Not Found Error",
+        "resource_type": resource_type,
+        "parameter": parameter,
+        "resource_id": resource_id,
+        "type": PROBLEMS + "resource-not-found",
+    }

@@ -1,0 +1,440 @@
+"""The demo X users and their Posts, generated deterministically from the seed.
+
+How the timeline is anchored: the *anchor* is the sandbox clock at start-up (or
+`SandboxConfig.anchor`) floored to the UTC day. Each account's history is `history_posts` Posts
+spread evenly (with jitter) over the `history_days` before the anchor; after the anchor the same
+account keeps posting at the same average rate, so new Posts appear as the sandbox clock advances.
+Post *i* of an account depends only on (seed, username, i) and on Posts created before it, so a
+Post never changes once it exists; generated Posts are cached as the clock reaches them. Tests
+set the clock explicitly and find Posts relative to `World.anchor`.
+
+Post ids are snowflakes of their creation time (((ms - 1288834974657) << 22) | sequence), so
+ordering by id is ordering by time and since_id/until_id work as on X.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import random
+import threading
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sandbox import texts
+from sandbox.metrics import PostProfile, VideoProfile, draw_post_profile, draw_video_profile
+
+TWITTER_EPOCH_MS = 1288834974657
+BRAND, SMALL, ARCHIVE = "quartile_brand", "quartile_small", "quartile_arch"
+
+
+def snowflake(instant: datetime, sequence: int) -> int:
+    milliseconds = int(instant.timestamp() * 1000)
+    return ((milliseconds - TWITTER_EPOCH_MS) << 22) | (sequence & 0x3FFFFF)
+
+
+def floor_to_day(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class PostKind(StrEnum):
+    ORIGINAL = "original"
+    REPLY = "reply"
+    RETWEET = "retweet"
+
+
+@dataclass(frozen=True)
+class Media:
+    key: str
+    type: str  # "video" or "photo"
+    owner_id: str
+    width: int
+    height: int
+    duration_ms: int | None = None
+    video: VideoProfile | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    id: str
+    author_id: str
+    created_at: datetime
+    text: str  # raw; sandbox.render escapes it as X does
+    lang: str
+    kind: PostKind
+    profile: PostProfile
+    conversation_id: str
+    media_keys: tuple[str, ...] = ()
+    link: str | None = None
+    replied_to: str | None = None
+    in_reply_to_user_id: str | None = None
+    retweeted: str | None = None
+
+    def is_promoted_at(self, now: datetime) -> bool:
+        return self.profile.is_promoted_at(now)
+
+
+@dataclass(frozen=True)
+class Showcase:
+    """A hand-placed brand Post, counted from the end of the history."""
+
+    text: tuple[str, str] | None = None  # (text, lang)
+    video: str | None = None  # "new", or "reused" from the Post REUSED_VIDEO_FIRST from the end
+    promoted: bool = False
+
+
+REUSED_VIDEO_FIRST = 40
+SHOWCASE = {
+    REUSED_VIDEO_FIRST: Showcase(video="new"),
+    25: Showcase(promoted=True),
+    12: Showcase(video="reused", promoted=True),
+    **{3 + n: Showcase(text=special) for n, special in enumerate(texts.SPECIAL_TEXTS)},
+}
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    description: str
+    followers: int
+    following: int
+    history_posts: int
+    history_days: int
+    median_reach: int
+    video_share: float
+    photo_share: float
+    promoted_share: float
+    reply_share: float
+    retweet_share: float
+    link_share: float
+    showcase: bool = False  # places the SHOWCASE Posts
+
+
+DEMO_PERSONAS = {
+    BRAND: Persona(
+        name="Quartile",
+        description="Analytics for teams who post. The demo brand of the Quartile sandbox.",
+        followers=48_200,
+        following=310,
+        history_posts=300,
+        history_days=120,
+        median_reach=2500,
+        video_share=1 / 6,
+        photo_share=0.12,
+        promoted_share=0.1,
+        reply_share=0.12,
+        retweet_share=0.08,
+        link_share=0.45,
+        showcase=True,
+    ),
+    SMALL: Persona(
+        name="Quartile Small Biz",
+        description="A small account with a handful of Posts.",
+        followers=310,
+        following=120,
+        history_posts=20,
+        history_days=120,
+        median_reach=150,
+        video_share=0.1,
+        photo_share=0.2,
+        promoted_share=0.0,
+        reply_share=0.1,
+        retweet_share=0.0,
+        link_share=0.3,
+    ),
+    ARCHIVE: Persona(
+        name="Quartile Archive",
+        description="A long-running account with more Posts than the timeline reaches.",
+        followers=12_800,
+        following=900,
+        history_posts=3500,
+        history_days=240,
+        median_reach=700,
+        video_share=0.05,
+        photo_share=0.1,
+        promoted_share=0.02,
+        reply_share=0.15,
+        retweet_share=0.05,
+        link_share=0.4,
+    ),
+}
+
+
+def generated_persona(seed: int, username: str, posts: int) -> Persona:
+    rng = random.Random(f"{seed}:{username}:persona")
+    reach = rng.randint(200, 3000)
+    return Persona(
+        name=username.replace("_", " ").title(),
+        description=f"Generated sandbox account with {posts} Posts.",
+        followers=reach * rng.randint(2, 10),
+        following=rng.randint(50, 2000),
+        history_posts=posts,
+        history_days=120,
+        median_reach=reach,
+        video_share=0.15,
+        photo_share=0.15,
+        promoted_share=0.05,
+        reply_share=0.1,
+        retweet_share=0.05,
+        link_share=0.4,
+    )
+
+
+@dataclass
+class Account:
+    id: str
+    username: str
+    persona: Persona
+    created_at: datetime
+    history_start: datetime
+    interval_seconds: float
+    posts: list[Post] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # created_at timestamps, for bisect
+
+    def followers_at(self, now: datetime) -> int:
+        days = max(0.0, (now - self.history_start).total_seconds() / 86400)
+        return self.persona.followers + int(days * self.persona.followers * 0.001)
+
+
+def user_id_for(username: str) -> str:
+    digest = hashlib.sha256(f"x-user:{username}".encode()).digest()
+    return str(10**15 + int.from_bytes(digest[:8], "big") % (9 * 10**15))
+
+
+class World:
+    def __init__(self, seed: int, anchor: datetime) -> None:
+        self.seed = seed
+        self.anchor = floor_to_day(anchor)
+        self._accounts: dict[str, Account] = {}
+        self._accounts_by_id: dict[str, Account] = {}
+        self._posts: dict[str, Post] = {}
+        self._media: dict[str, Media] = {}
+        self._carriers: dict[str, list[str]] = {}
+        self._horizon: datetime | None = None
+        self._lock = threading.RLock()
+        for username, persona in DEMO_PERSONAS.items():
+            self._add_account(username, persona)
+
+    # -- accounts -------------------------------------------------------------------------------
+
+    def add_account(self, username: str, posts: int) -> Account:
+        with self._lock:
+            existing = self._accounts.get(username.lower())
+            if existing is not None:
+                if existing.persona.history_posts != posts:
+                    raise ValueError(
+                        f"{username} exists with {existing.persona.history_posts} Posts"
+                    )
+                return existing
+            return self._add_account(username, generated_persona(self.seed, username, posts))
+
+    def _add_account(self, username: str, persona: Persona) -> Account:
+        rng = random.Random(f"account:{username}")
+        history_start = self.anchor - timedelta(days=persona.history_days)
+        account = Account(
+            id=user_id_for(username),
+            username=username,
+            persona=persona,
+            created_at=history_start - timedelta(days=rng.randint(365, 3650)),
+            history_start=history_start,
+            interval_seconds=persona.history_days * 86400 / max(persona.history_posts, 1),
+        )
+        self._accounts[username.lower()] = account
+        self._accounts_by_id[account.id] = account
+        if self._horizon is not None:
+            self._extend(account, self._horizon)
+        return account
+
+    def accounts(self) -> list[Account]:
+        with self._lock:
+            return list(self._accounts.values())
+
+    def account(self, username: str) -> Account | None:
+        return self._accounts.get(username.lower())
+
+    def account_by_id(self, user_id: str) -> Account | None:
+        return self._accounts_by_id.get(user_id)
+
+    # -- Posts and media ------------------------------------------------------------------------
+
+    def advance(self, now: datetime) -> None:
+        """Generate every Post created up to `now` (once per instant; generated Posts are kept)."""
+        with self._lock:
+            if self._horizon is not None and now <= self._horizon:
+                return
+            for account in list(self._accounts.values()):
+                self._extend(account, now)
+            self._horizon = now
+
+    def timeline(self, account: Account, now: datetime) -> list[Post]:
+        """The account's Posts created at or before `now`, oldest first."""
+        with self._lock:
+            self._extend(account, now)
+            return account.posts[: bisect.bisect_right(account.times, now.timestamp())]
+
+    def post(self, post_id: str, now: datetime) -> Post | None:
+        """A Post that exists at `now` (after `advance(now)`)."""
+        post = self._posts.get(post_id)
+        return post if post is not None and post.created_at <= now else None
+
+    def media(self, key: str) -> Media:
+        return self._media[key]
+
+    def carriers(self, media_key: str, now: datetime) -> list[Post]:
+        """Every Post that carries the media and exists at `now`."""
+        with self._lock:
+            posts = [self._posts[post_id] for post_id in self._carriers[media_key]]
+        return [post for post in posts if post.created_at <= now]
+
+    # -- generation -----------------------------------------------------------------------------
+
+    def _created_at(self, account: Account, index: int) -> datetime:
+        jitter = random.Random(f"{self.seed}:{account.username}:{index}:time").random()
+        offset = (index + 0.9 * jitter) * account.interval_seconds
+        return account.history_start + timedelta(seconds=round(offset, 3))
+
+    def _extend(self, account: Account, horizon: datetime) -> None:
+        while True:
+            created_at = self._created_at(account, len(account.posts))
+            if created_at > horizon:
+                return
+            post = self._build(account, len(account.posts), created_at)
+            account.posts.append(post)
+            account.times.append(created_at.timestamp())
+            self._posts[post.id] = post
+            for key in post.media_keys:
+                self._carriers.setdefault(key, []).append(post.id)
+
+    def _build(self, account: Account, index: int, created_at: datetime) -> Post:
+        persona = account.persona
+        rng = random.Random(f"{self.seed}:{account.username}:{index}")
+        sequence = (zlib.crc32(account.username.lower().encode()) % 1024) << 12 | index % 4096
+        post_id = str(snowflake(created_at, sequence))
+        showcase = self._showcase(account, index)
+        roll = rng.random()
+        if showcase is None and roll < persona.retweet_share:
+            retweet = self._retweet(account, post_id, created_at, rng)
+            if retweet is not None:
+                return retweet
+        reply_to = None
+        if showcase is None and roll < persona.retweet_share + persona.reply_share:
+            reply_to = self._reply_target(account, created_at, rng)
+        has_link = showcase is None and rng.random() < persona.link_share
+        media_roll = rng.random()
+        if showcase is not None and showcase.video == "reused":
+            media_keys = (self._showcase_post(account, REUSED_VIDEO_FIRST).media_keys[0],)
+        elif (showcase is not None and showcase.video == "new") or (
+            showcase is None and media_roll < persona.video_share
+        ):
+            media_keys = (self._new_media(account, created_at, sequence, "video", rng),)
+        elif showcase is None and media_roll < persona.video_share + persona.photo_share:
+            media_keys = (self._new_media(account, created_at, sequence, "photo", rng),)
+        else:
+            media_keys = ()
+        if showcase is not None:
+            promoted = showcase.promoted
+        else:
+            promoted = reply_to is None and rng.random() < persona.promoted_share
+        if showcase is not None and showcase.text is not None:
+            text, lang = showcase.text
+        elif reply_to is not None:
+            replied_author = self._accounts_by_id[reply_to.author_id]
+            mention = None if replied_author is account else replied_author.username
+            text, lang = texts.reply_text(rng, mention), "en"
+        else:
+            text, lang = texts.original_text(rng), "en"
+        link = texts.short_link(rng) if has_link else None
+        return Post(
+            id=post_id,
+            author_id=account.id,
+            created_at=created_at,
+            text=f"{text} {link}" if link else text,
+            lang=lang,
+            kind=PostKind.REPLY if reply_to else PostKind.ORIGINAL,
+            profile=draw_post_profile(
+                rng,
+                median_reach=persona.median_reach,
+                has_link=has_link,
+                is_video=any(key.startswith("13_") for key in media_keys),
+                created_at=created_at,
+                promoted=promoted,
+            ),
+            conversation_id=reply_to.conversation_id if reply_to else post_id,
+            media_keys=media_keys,
+            link=link,
+            replied_to=reply_to.id if reply_to else None,
+            in_reply_to_user_id=reply_to.author_id if reply_to else None,
+        )
+
+    def _showcase(self, account: Account, index: int) -> Showcase | None:
+        """The brand's hand-placed Posts, all within the 30 days before the anchor."""
+        if not account.persona.showcase:
+            return None
+        return SHOWCASE.get(account.persona.history_posts - index)
+
+    def _showcase_post(self, account: Account, from_end: int) -> Post:
+        return account.posts[account.persona.history_posts - from_end]
+
+    def _retweet(
+        self, account: Account, post_id: str, created_at: datetime, rng: random.Random
+    ) -> Post | None:
+        """A repost of one of quartile_small's Posts: its public counts are the original's."""
+        source_account = self._accounts[SMALL]
+        if source_account is account:
+            return None
+        self._extend(source_account, created_at)
+        end = bisect.bisect_right(
+            source_account.times, (created_at - timedelta(hours=1)).timestamp()
+        )
+        if end == 0:
+            return None
+        source = rng.choice(source_account.posts[max(0, end - 10) : end])
+        return Post(
+            id=post_id,
+            author_id=account.id,
+            created_at=created_at,
+            text=f"RT @{source_account.username}: {source.text}",
+            lang=source.lang,
+            kind=PostKind.RETWEET,
+            profile=source.profile,
+            conversation_id=post_id,
+            retweeted=source.id,
+        )
+
+    def _reply_target(
+        self, account: Account, created_at: datetime, rng: random.Random
+    ) -> Post | None:
+        """A reply continues one of the account's own recent Posts, or answers quartile_small."""
+        small = self._accounts[SMALL]
+        if small is not account and rng.random() < 0.3:
+            self._extend(small, created_at)
+            end = bisect.bisect_right(small.times, created_at.timestamp())
+            candidates = small.posts[max(0, end - 5) : end]
+        else:
+            candidates = [p for p in account.posts[-10:] if p.kind is not PostKind.RETWEET]
+        return rng.choice(candidates) if candidates else None
+
+    def _new_media(
+        self, account: Account, created_at: datetime, sequence: int, kind: str, rng: random.Random
+    ) -> str:
+        # Media is uploaded shortly before the Post; its id is a snowflake too.
+        media_id = snowflake(created_at - timedelta(seconds=rng.randint(30, 600)), sequence)
+        if kind == "video":
+            width, height = rng.choice(((1280, 720), (720, 1280), (1080, 1080)))
+            media = Media(
+                key=f"13_{media_id}",
+                type="video",
+                owner_id=account.id,
+                width=width,
+                height=height,
+                duration_ms=rng.randint(6, 90) * 1000 + rng.randint(0, 999),
+                video=draw_video_profile(rng),
+            )
+        else:
+            media = Media(
+                key=f"3_{media_id}", type="photo", owner_id=account.id, width=1200, height=675
+            )
+        self._media[media.key] = media
+        return media.key
