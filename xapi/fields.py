@@ -1,0 +1,60 @@
+"""Which fields a request asks for, as query parameters (x-api.md §1.1)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class MetricGroup(enum.Flag):
+    """Metric objects to request, on Posts and, when media is expanded, on their media.
+
+    Private groups (all but PUBLIC) answer only for the token owner's own Posts under
+    30 days old; PROMOTED only for promoted ones. A Post that cannot answer every
+    requested group is dropped from ``data`` with a Field Authorization Error, so batch
+    Posts that can all answer (x-api.md §1.3, §7.1, §7.4).
+    """
+
+    PUBLIC = enum.auto()
+    NON_PUBLIC = enum.auto()
+    ORGANIC = enum.auto()
+    PROMOTED = enum.auto()
+
+
+# The same object names serve tweet.fields and media.fields.
+_METRIC_FIELDS = {
+    MetricGroup.PUBLIC: "public_metrics",
+    MetricGroup.NON_PUBLIC: "non_public_metrics",
+    MetricGroup.ORGANIC: "organic_metrics",
+    MetricGroup.PROMOTED: "promoted_metrics",
+}
+
+POST_FIELDS = (
+    "created_at",
+    "author_id",
+    "attachments",
+    "referenced_tweets",
+    "in_reply_to_user_id",
+    "conversation_id",
+)
+MEDIA_FIELDS = ("type", "duration_ms", "preview_image_url", "url")
+# id, name and username come by default.
+USER_FIELDS = ("profile_image_url", "public_metrics")
+
+
+def post_query_params(*, metrics: MetricGroup, with_media: bool) -> dict[str, str]:
+    """``tweet.fields``, and ``expansions`` plus ``media.fields`` when media is expanded.
+
+    ``tweet.fields`` rather than spec 2.167's ``post.fields``: the prose docs and the live
+    API still use it (x-api.md §1.5).
+    """
+    metric_fields = tuple(name for group, name in _METRIC_FIELDS.items() if group in metrics)
+    params = {"tweet.fields": ",".join(POST_FIELDS + metric_fields)}
+    if with_media:
+        # Video metrics live on the media object in includes.media (x-api.md §7.7).
+        params["expansions"] = "attachments.media_keys"
+        params["media.fields"] = ",".join(MEDIA_FIELDS + metric_fields)
+    return params
+
+
+def user_query_params() -> dict[str, str]:
+    return {"user.fields": ",".join(USER_FIELDS)}

@@ -1,0 +1,165 @@
+"""Typed records of what X returns. A metric X did not send is None, never 0."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Problem types of a private field the token may not see (x-api.md §1.3; spec 2.166 and 2.167).
+_FIELD_AUTHORIZATION_TYPES = frozenset({"not-authorized-for-field", "field-unauthorized"})
+
+
+@dataclass(frozen=True, slots=True)
+class PostPublicMetrics:
+    retweet_count: int | None
+    reply_count: int | None
+    like_count: int | None
+    quote_count: int | None
+    bookmark_count: int | None
+    impression_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostNonPublicMetrics:
+    impression_count: int | None
+    url_link_clicks: int | None
+    user_profile_clicks: int | None
+    engagements: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostContextMetrics:
+    """``organic_metrics`` or ``promoted_metrics`` of a Post."""
+
+    impression_count: int | None
+    like_count: int | None
+    reply_count: int | None
+    retweet_count: int | None
+    url_link_clicks: int | None
+    user_profile_clicks: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPublicMetrics:
+    view_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPlaybackMetrics:
+    """Media ``non_public_metrics``, ``organic_metrics`` or ``promoted_metrics``.
+
+    Only the organic and promoted objects carry ``view_count``.
+    """
+
+    playback_0_count: int | None
+    playback_25_count: int | None
+    playback_50_count: int | None
+    playback_75_count: int | None
+    playback_100_count: int | None
+    view_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    media_key: str
+    type: str | None
+    duration_ms: int | None = None
+    preview_image_url: str | None = None
+    url: str | None = None
+    public_metrics: MediaPublicMetrics | None = None
+    non_public_metrics: MediaPlaybackMetrics | None = None
+    organic_metrics: MediaPlaybackMetrics | None = None
+    promoted_metrics: MediaPlaybackMetrics | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferencedPost:
+    type: str  # "retweeted", "quoted" or "replied_to"
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    id: str
+    text: str
+    created_at: datetime | None = None
+    author_id: str | None = None
+    conversation_id: str | None = None
+    in_reply_to_user_id: str | None = None
+    referenced_posts: tuple[ReferencedPost, ...] = ()
+    media_keys: tuple[str, ...] = ()
+    public_metrics: PostPublicMetrics | None = None
+    non_public_metrics: PostNonPublicMetrics | None = None
+    organic_metrics: PostContextMetrics | None = None
+    promoted_metrics: PostContextMetrics | None = None
+
+    @property
+    def is_reply(self) -> bool:
+        return self.in_reply_to_user_id is not None or self._references("replied_to")
+
+    @property
+    def is_retweet(self) -> bool:
+        return self._references("retweeted")
+
+    def _references(self, kind: str) -> bool:
+        return any(reference.type == kind for reference in self.referenced_posts)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    username: str
+    name: str
+    profile_image_url: str | None = None
+    post_count: int | None = None  # public_metrics.tweet_count: how deep a backfill goes
+
+
+@dataclass(frozen=True, slots=True)
+class PartialError:
+    """One ``errors[]`` entry of an HTTP 200 response: X answered, but not about this resource."""
+
+    type_suffix: str
+    title: str | None = None
+    detail: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    field: str | None = None
+    parameter: str | None = None
+    section: str | None = None
+
+    @property
+    def is_field_authorization_error(self) -> bool:
+        """A private field this token may not see; X dropped the whole resource (x-api.md §1.3)."""
+        return self.type_suffix in _FIELD_AUTHORIZATION_TYPES
+
+    @property
+    def is_not_found(self) -> bool:
+        return self.type_suffix == "resource-not-found"
+
+    @property
+    def is_resource_authorization_error(self) -> bool:
+        """Protected or suspended author (x-api.md §2.3)."""
+        return self.type_suffix == "not-authorized-for-resource"
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    newest_id: str | None = None
+    oldest_id: str | None = None
+    result_count: int | None = None
+    next_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One response of a Post endpoint: Posts, their media by key, and partial errors."""
+
+    posts: tuple[Post, ...] = ()
+    media: Mapping[str, Media] = field(default_factory=dict)
+    errors: tuple[PartialError, ...] = ()
+    meta: PageMeta = field(default_factory=PageMeta)
+
+    def media_of(self, post: Post) -> tuple[Media, ...]:
+        """The Post's media present in this page (X may omit some from ``includes``)."""
+        return tuple(self.media[key] for key in post.media_keys if key in self.media)
