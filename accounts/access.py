@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Invitation, Membership, Role, User
+from accounts.models import Invitation, Membership, Role, User, XAccount
 
 LAST_TEAM_SESSION_KEY = "last_team_slug"
 
@@ -59,3 +59,9 @@ def team_view(*, role: Role = Role.MEMBER) -> Callable:
         return wrapper
 
     return decorator
+
+
+def get_x_account_or_404(membership: Membership, account_id: int) -> XAccount:
+    return get_object_or_404(
+        XAccount.objects.select_related("team"), team=membership.team, pk=account_id
+    )

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import AuditEvent, Invitation, Membership, Team, User
+from accounts.models import AuditEvent, Invitation, Membership, Team, User, XAccount, XCredential
 
 
 @admin.register(User)
@@ -54,3 +54,24 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # an audit log is append-only
+
+
+@admin.register(XAccount)
+class XAccountAdmin(admin.ModelAdmin):
+    list_display = ["username", "team", "auth_method", "status", "connected_at"]
+    list_filter = ["status", "auth_method"]
+    search_fields = ["username", "x_user_id", "team__name"]
+
+
+@admin.register(XCredential)
+class XCredentialAdmin(admin.ModelAdmin):
+    # Tokens are never shown, not even masked; only their metadata.
+    list_display = ["account", "scopes", "expires_at", "version", "updated_at"]
+    fields = ["account", "scopes", "expires_at", "version", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.fields import EncryptedSecretField
+
 INVITATION_LIFETIME = timedelta(days=7)
 
 
@@ -69,6 +71,8 @@ class Team(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # X bills pay-per-use reads per Post per UTC day; syncs stay within this many a day.
+    daily_post_read_budget = models.PositiveIntegerField(default=10_000)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -188,3 +192,79 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_email or 'system'} {self.get_verb_display()} {self.target}".strip()
+
+
+class XAccount(models.Model):
+    """An X account connected to a team. Its secrets live only in its `XCredential`."""
+
+    class AuthMethod(models.TextChoices):
+        OAUTH2 = "oauth2", "OAuth 2.0"
+        OAUTH1 = "oauth1", "OAuth 1.0a"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_REAUTH = "needs_reauth", "Needs reconnecting"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="x_accounts")
+    x_user_id = models.CharField(max_length=20)
+    username = models.CharField(max_length=50)
+    name = models.CharField(max_length=100, blank=True)
+    profile_image_url = models.URLField(max_length=500, blank=True)
+    auth_method = models.CharField(max_length=10, choices=AuthMethod.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    connected_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connected_at = models.DateTimeField(default=timezone.now)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    post_count = models.PositiveIntegerField(null=True, blank=True)  # X's tweet_count
+
+    # Sync scheduling. The database is the source of truth; the queue only carries hints.
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    backfilled_at = models.DateTimeField(null=True, blank=True)
+    # A claim is taken with a compare-and-set and renewed by the running sync (a lease).
+    sync_claim = models.CharField(max_length=32, blank=True)
+    sync_claimed_until = models.DateTimeField(null=True, blank=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    deferral_reason = models.CharField(max_length=255, blank=True)
+    consecutive_failures = models.PositiveSmallIntegerField(default=0)
+    # xapi.RateLimitState as JSON: the last x-rate-limit-* headers per endpoint of this token.
+    rate_limits = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "x_user_id"], name="xaccount_team_user_unique")
+        ]
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return f"@{self.username}"
+
+    @property
+    def x_url(self) -> str:
+        return f"https://x.com/{self.username}"
+
+
+class XCredential(models.Model):
+    """The tokens of one X account, encrypted at rest. Never shown, logged or exported."""
+
+    account = models.OneToOneField(XAccount, on_delete=models.CASCADE, related_name="credential")
+    access_token = EncryptedSecretField()
+    # OAuth 2.0: the rotating refresh token. OAuth 1.0a: none.
+    refresh_token = EncryptedSecretField(null=True, blank=True)
+    # OAuth 1.0a: the token secret. OAuth 2.0: none.
+    token_secret = EncryptedSecretField(null=True, blank=True)
+    scopes = models.CharField(max_length=255, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # OAuth 1.0a tokens do not expire
+    # Bumped on every refresh; a refresh writes only over the version it read (compare-and-set).
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"credential of {self.account}"
+
+    def __repr__(self) -> str:
+        return f"<XCredential account={self.account_id} version={self.version}>"

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import AuditEvent, Invitation, Membership, Team, User
+from accounts.models import AuditEvent, Invitation, Membership, Team, User, XAccount
 
 
 def teams_for_user(user: User) -> QuerySet[Team]:
@@ -19,3 +19,9 @@ def team_pending_invitations(team: Team) -> QuerySet[Invitation]:
 
 def team_audit_events(team: Team) -> QuerySet[AuditEvent]:
     return team.audit_events.all()
+
+
+def team_x_accounts(team: Team) -> QuerySet[XAccount]:
+    return team.x_accounts.select_related("connected_by", "credential").order_by(
+        "status", "username"
+    )

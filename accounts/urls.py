@@ -11,9 +11,25 @@ team_urlpatterns = [
     path("settings/", views.team_settings, name="team_settings"),
     path("audit/", views.audit_log, name="team_audit_log"),
     path("leave/", views.team_leave, name="team_leave"),
+    path("accounts/", views.x_accounts, name="team_x_accounts"),
+    path("accounts/connect/", views.x_connect, name="team_x_connect"),
+    path("accounts/<int:pk>/disconnect/", views.x_disconnect, name="team_x_disconnect"),
 ]
 
 urlpatterns = [
     path("teams/new/", views.team_create, name="team_create"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    # The exact callback URLs registered with X (X_CALLBACK_BASE_URL + these paths).
+    path(
+        "connect/x/oauth2/callback/",
+        views.x_callback,
+        {"method": "oauth2"},
+        name="x_callback_oauth2",
+    ),
+    path(
+        "connect/x/oauth1/callback/",
+        views.x_callback,
+        {"method": "oauth1"},
+        name="x_callback_oauth1",
+    ),
 ]

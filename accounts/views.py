@@ -2,18 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import connections, selectors, services, x
 from accounts.access import (
     get_invitation_or_404,
     get_team_member_or_404,
+    get_x_account_or_404,
     team_view,
 )
 from accounts.forms import InvitationForm, RoleForm, TeamForm
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, XAccount
 from accounts.services import TeamRuleError
 
 
@@ -172,3 +173,75 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     context = {"invitation": invitation if not problem else None, "problem": problem}
     status = 404 if invitation is None else 400 if problem else 200
     return render(request, "accounts/invitation.html", context, status=status)
+
+
+@team_view()
+@require_http_methods(["GET"])
+def x_accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
+    team = membership.team
+    context = {
+        "team": team,
+        "accounts": selectors.team_x_accounts(team),
+        "oauth2_configured": x.oauth2_configured(),
+        "oauth1_configured": x.oauth1_configured(),
+    }
+    return render(request, "accounts/x_accounts.html", context)
+
+
+def _back_to_x_accounts(team) -> HttpResponse:
+    return redirect("team_x_accounts", team_slug=team.slug)
+
+
+@team_view(role=Role.ADMIN)
+@require_POST
+def x_connect(request: HttpRequest, membership: Membership) -> HttpResponse:
+    method = request.POST.get("method", "")
+    reconnect = None
+    if request.POST.get("account"):
+        try:
+            reconnect = get_x_account_or_404(membership, int(request.POST["account"]))
+        except ValueError:
+            raise Http404("No such account") from None
+    try:
+        url = connections.connect_start(
+            session=request.session, membership=membership, method=method, reconnect=reconnect
+        )
+    except connections.ConnectError as exc:
+        messages.error(request, str(exc))
+        return _back_to_x_accounts(membership.team)
+    return redirect(url)
+
+
+@team_view(role=Role.ADMIN)
+@require_POST
+def x_disconnect(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    account = get_x_account_or_404(membership, pk)
+    if account.status == XAccount.Status.DISCONNECTED:
+        messages.info(request, f"@{account.username} is already disconnected.")
+    elif connections.account_disconnect(account=account, actor=membership):
+        messages.success(
+            request, f"@{account.username} is disconnected and its access revoked at X."
+        )
+    else:
+        messages.warning(
+            request,
+            f"@{account.username} is disconnected here, but X could not be reached to revoke "
+            "its access: remove Quartile at x.com/settings/connected_apps.",
+        )
+    return _back_to_x_accounts(membership.team)
+
+
+@login_required
+@require_http_methods(["GET"])
+def x_callback(request: HttpRequest, method: str) -> HttpResponse:
+    try:
+        result = connections.connect_finish(
+            session=request.session, user=request.user, method=method, query=request.GET
+        )
+    except connections.ConnectError as exc:
+        messages.error(request, str(exc))
+        return _back_to_x_accounts(exc.team) if exc.team else redirect("home")
+    account = result.account
+    verb = "connected" if result.created else "reconnected"
+    messages.success(request, f"@{account.username} is {verb}. Its first sync starts shortly.")
+    return _back_to_x_accounts(account.team)

@@ -20,7 +20,7 @@ def _configure(celery_app: Celery) -> Celery:
     celery_app.config_from_object("django.conf:settings", namespace="CELERY")
     if celery_app.conf.broker_url == "filesystem://":
         # kombu's filesystem transport expects its folders to exist.
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             Path(celery_app.conf.broker_transport_options[key]).mkdir(parents=True, exist_ok=True)
     celery_app.autodiscover_tasks()
     return celery_app

@@ -5,6 +5,7 @@ on a bare machine: SQLite and a filesystem Celery broker under `var/`. `DEBUG=fa
 it requires `SECRET_KEY`, `ALLOWED_HOSTS` and `TOKEN_ENCRYPTION_KEYS`, and has no secret defaults.
 """
 
+import os
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
@@ -219,6 +220,10 @@ X_CONSUMER_SECRET = env_str(
 # The registered callbacks are built from this, never from the request's Host header.
 X_CALLBACK_BASE_URL = env_url("X_CALLBACK_BASE_URL", SITE_URL, schemes=("http", "https"))
 X_HTTP_TIMEOUT_SECONDS = env_int("X_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+if DEBUG:
+    # oauthlib refuses plain-http OAuth URLs unless told otherwise; development and the tests
+    # talk to the local sandbox over http. Production (DEBUG=false) keeps the refusal.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 # Content-Security-Policy (django-csp 4): no inline script anywhere; figures travel as JSON.
 _x_authorize_origins = sorted(
@@ -263,6 +268,7 @@ else:
         "data_folder_in": str(CELERY_BROKER_FOLDER / "out"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "out"),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
@@ -287,7 +293,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Both log whole token responses and signed requests at DEBUG: never let them through.
+        "requests_oauthlib": {"level": "WARNING"},
+        "oauthlib": {"level": "WARNING"},
+    },
 }
 
 ADMINS = [("Admin", address) for address in env_list("ADMIN_EMAILS", [])]

@@ -38,6 +38,10 @@ TEAM_ROUTES: dict[str, TeamRoute] = {
     "team_settings": TeamRoute("GET", Role.ADMIN, HTTPStatus.OK),
     "team_audit_log": TeamRoute("GET", Role.ADMIN, HTTPStatus.OK),
     "team_leave": TeamRoute("POST", Role.MEMBER, HTTPStatus.FOUND),
+    "team_x_accounts": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK),
+    # Without X credentials configured the connect start answers with a message and a redirect.
+    "team_x_connect": TeamRoute("POST", Role.ADMIN, HTTPStatus.FOUND, {"method": "oauth2"}),
+    "team_x_disconnect": TeamRoute("POST", Role.ADMIN, HTTPStatus.FOUND, target="x_account"),
 }
 
 # Routes outside a team, each with why its access rule is tested elsewhere.
@@ -46,6 +50,8 @@ OTHER_ROUTES: dict[str, str] = {
     "healthz": "public by design, no data: tests/dashboard/test_healthz.py",
     "team_create": "any signed-in person: tests/accounts/test_onboarding_and_switching.py",
     "invitation_accept": "token-guarded: tests/accounts/test_invitations.py",
+    "x_callback_oauth2": "session-bound flow: tests/accounts/test_x_connections.py",
+    "x_callback_oauth1": "session-bound flow: tests/accounts/test_x_connections.py",
 }
 # Route prefixes that belong to well-tested libraries (allauth's own suite, Django's admin).
 LIBRARY_PREFIXES = ("auth/", "admin/")

@@ -71,3 +71,20 @@ def client_for(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def x_sandbox(settings, sandbox_clean):  # noqa: F811
+    """Point the X settings at the sandbox, as DEMO_MODE does, with the test server's callbacks."""
+    base = sandbox_clean.base_url
+    settings.X_API_BASE_URL = base
+    settings.X_AUTHORIZE_URL = f"{base}/i/oauth2/authorize"
+    settings.X_OAUTH1_AUTHORIZE_URL = f"{base}/oauth/authorize"
+    settings.X_CLIENT_ID = "quartile-demo-client"
+    settings.X_CLIENT_SECRET = "quartile-demo-client-secret"
+    settings.X_CONSUMER_KEY = "quartile-demo-consumer"
+    settings.X_CONSUMER_SECRET = "quartile-demo-consumer-secret"
+    settings.X_CALLBACK_BASE_URL = "http://testserver"
+    for method in ("oauth2", "oauth1"):
+        sandbox_clean.register_callback(f"http://testserver/connect/x/{method}/callback/")
+    return sandbox_clean

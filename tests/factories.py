@@ -1,6 +1,7 @@
 """factory_boy factories: the people, teams and invitations tests are written about."""
 
 import secrets
+from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
@@ -13,6 +14,8 @@ from accounts.models import (
     Role,
     Team,
     User,
+    XAccount,
+    XCredential,
     token_digest,
 )
 
@@ -76,3 +79,25 @@ class InvitationFactory(factory.django.DjangoModelFactory):
         invitation = super()._create(model_class, *args, **kwargs)
         invitation.token = token
         return invitation
+
+
+class XAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = XAccount
+
+    team = factory.SubFactory(TeamFactory)
+    x_user_id = factory.Sequence(lambda n: str(1_000_000 + n))
+    username = factory.Sequence(lambda n: f"brand{n}")
+    name = factory.LazyAttribute(lambda o: o.username.title())
+    auth_method = XAccount.AuthMethod.OAUTH2
+
+
+class XCredentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = XCredential
+
+    account = factory.SubFactory(XAccountFactory)
+    access_token = factory.Sequence(lambda n: f"access-token-{n}-{secrets.token_hex(8)}")
+    refresh_token = factory.Sequence(lambda n: f"refresh-token-{n}-{secrets.token_hex(8)}")
+    scopes = "tweet.read users.read offline.access"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=2))

@@ -46,7 +46,11 @@ def client_app(kind: str, folder: Path) -> Celery:
     return Celery(
         broker="filesystem://",
         set_as_current=False,
-        broker_transport_options={"data_folder_in": out, "data_folder_out": out},
+        broker_transport_options={
+            "data_folder_in": out,
+            "data_folder_out": out,
+            "control_folder": str(folder / "control"),
+        },
     )
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import ROLE_RANK, Membership, Role
 from tests.authz import LIBRARY_PREFIXES, OTHER_ROUTES, TEAM_ROUTES, TeamRoute, all_routes
-from tests.factories import InvitationFactory, MembershipFactory
+from tests.factories import InvitationFactory, MembershipFactory, XAccountFactory
 
 PERSONAS = ["owner", "admin", "member", "outsider", "anonymous"]
 
@@ -46,6 +46,8 @@ def _url(name: str, route: TeamRoute, team) -> str:
         args.append(MembershipFactory(team=team, role=Role.MEMBER).pk)
     elif route.target == "invitation":
         args.append(InvitationFactory(team=team).pk)
+    elif route.target == "x_account":
+        args.append(XAccountFactory(team=team).pk)
     return reverse(name, args=args)
 
 
