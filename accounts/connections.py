@@ -16,6 +16,7 @@ import xapi
 from accounts.credentials import credential_store
 from accounts.models import AuditEvent, Membership, Role, Team, User, XAccount, XCredential
 from accounts.services import audit_record
+from accounts.signals import x_account_connected
 from accounts.x import oauth1_user_auth, x_app, x_callback_url, x_endpoints, x_http
 
 logger = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def _save_connection(
     account.last_error = ""
     account.save()
     credential_store(account=account, token=token)
+    transaction.on_commit(lambda: x_account_connected.send(sender=XAccount, account=account))
     audit_record(
         team=team,
         actor=actor,

@@ -15,6 +15,13 @@ class TeamForm(forms.Form):
         initial="UTC",
         help_text="Days in charts and exports start at midnight in this time zone.",
     )
+    daily_post_read_budget = forms.IntegerField(
+        min_value=0,
+        initial=Team._meta.get_field("daily_post_read_budget").default,
+        label="Daily Post read budget",
+        help_text="X bills each Post read once per UTC day ($0.005 each). When the budget runs "
+        "short, refreshes of Posts older than 30 days are skipped first.",
+    )
 
 
 class InvitationForm(forms.Form):

@@ -57,28 +57,41 @@ def _unique_team_slug(name: str) -> str:
 
 
 @transaction.atomic
-def team_create(*, name: str, owner: User, time_zone: str = "UTC") -> Team:
+def team_create(
+    *, name: str, owner: User, time_zone: str = "UTC", daily_post_read_budget: int | None = None
+) -> Team:
     name = name.strip()
     if not name:
         raise ValidationError("A team needs a name.")
     validate_time_zone(time_zone)
-    team = Team.objects.create(name=name, slug=_unique_team_slug(name), time_zone=time_zone)
+    team = Team(name=name, slug=_unique_team_slug(name), time_zone=time_zone)
+    if daily_post_read_budget is not None:
+        team.daily_post_read_budget = daily_post_read_budget
+    team.save()
     Membership.objects.create(team=team, user=owner, role=Role.OWNER)
     audit_record(team=team, actor=owner, verb=AuditEvent.Verb.TEAM_CREATED, target=team.name)
     return team
 
 
 @transaction.atomic
-def team_update(*, team: Team, actor: User, name: str, time_zone: str) -> Team:
+def team_update(
+    *, team: Team, actor: User, name: str, time_zone: str, daily_post_read_budget: int
+) -> Team:
     validate_time_zone(time_zone)
+    values = {
+        "name": name.strip(),
+        "time_zone": time_zone,
+        "daily_post_read_budget": daily_post_read_budget,
+    }
     changes = {
         field: [getattr(team, field), value]
-        for field, value in (("name", name.strip()), ("time_zone", time_zone))
+        for field, value in values.items()
         if getattr(team, field) != value
     }
     if changes:
-        team.name, team.time_zone = name.strip(), time_zone
-        team.save(update_fields=["name", "time_zone"])
+        for field, (_old, new) in changes.items():
+            setattr(team, field, new)
+        team.save(update_fields=list(changes))
         audit_record(team=team, actor=actor, verb=AuditEvent.Verb.TEAM_UPDATED, data=changes)
     return team
 

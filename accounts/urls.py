@@ -11,7 +11,6 @@ team_urlpatterns = [
     path("settings/", views.team_settings, name="team_settings"),
     path("audit/", views.audit_log, name="team_audit_log"),
     path("leave/", views.team_leave, name="team_leave"),
-    path("accounts/", views.x_accounts, name="team_x_accounts"),
     path("accounts/connect/", views.x_connect, name="team_x_connect"),
     path("accounts/<int:pk>/disconnect/", views.x_disconnect, name="team_x_disconnect"),
 ]

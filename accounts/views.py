@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import connections, selectors, services, x
+from accounts import connections, selectors, services
 from accounts.access import (
     get_invitation_or_404,
     get_team_member_or_404,
@@ -23,11 +23,7 @@ from accounts.services import TeamRuleError
 def team_create(request: HttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        team = services.team_create(
-            name=form.cleaned_data["name"],
-            owner=request.user,
-            time_zone=form.cleaned_data["time_zone"],
-        )
+        team = services.team_create(owner=request.user, **form.cleaned_data)
         messages.success(request, f"{team.name} is ready. Connect an X account to start.")
         return redirect("team_home", team_slug=team.slug)
     first_team = not selectors.teams_for_user(request.user).exists()
@@ -38,14 +34,10 @@ def team_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def team_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     team = membership.team
-    form = TeamForm(request.POST or None, initial={"name": team.name, "time_zone": team.time_zone})
+    initial = {field: getattr(team, field) for field in TeamForm.base_fields}
+    form = TeamForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.team_update(
-            team=team,
-            actor=request.user,
-            name=form.cleaned_data["name"],
-            time_zone=form.cleaned_data["time_zone"],
-        )
+        services.team_update(team=team, actor=request.user, **form.cleaned_data)
         messages.success(request, "Team settings saved.")
         return redirect("team_settings", team_slug=team.slug)
     return render(request, "accounts/team_settings.html", {"form": form, "team": team})
@@ -173,19 +165,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     context = {"invitation": invitation if not problem else None, "problem": problem}
     status = 404 if invitation is None else 400 if problem else 200
     return render(request, "accounts/invitation.html", context, status=status)
-
-
-@team_view()
-@require_http_methods(["GET"])
-def x_accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
-    team = membership.team
-    context = {
-        "team": team,
-        "accounts": selectors.team_x_accounts(team),
-        "oauth2_configured": x.oauth2_configured(),
-        "oauth1_configured": x.oauth1_configured(),
-    }
-    return render(request, "accounts/x_accounts.html", context)
 
 
 def _back_to_x_accounts(team) -> HttpResponse:

@@ -30,4 +30,6 @@ app = run_or_exit(lambda: _configure(Celery("quartile")))
 
 app.conf.beat_schedule = {
     "heartbeat": {"task": "dashboard.tasks.heartbeat", "schedule": crontab()},
+    # Claims the accounts whose next_sync_at has come and queues their syncs.
+    "schedule-syncs": {"task": "metrics.tasks.schedule_syncs", "schedule": crontab()},
 }

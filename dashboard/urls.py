@@ -11,6 +11,11 @@ admin.site.site_header = "Quartile administration"
 
 team_patterns = [
     path("", views.team_home, name="team_home"),
+    path("accounts/", views.x_accounts, name="team_x_accounts"),
+    path("accounts/<int:pk>/refresh/", views.x_account_refresh, name="team_x_account_refresh"),
+    path(
+        "accounts/<int:pk>/progress.json", views.x_account_progress, name="team_x_account_progress"
+    ),
     *team_urlpatterns,
 ]
 

@@ -2,15 +2,19 @@
 
 from http import HTTPStatus
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import LAST_TEAM_SESSION_KEY, team_view
+from accounts import x
+from accounts.access import LAST_TEAM_SESSION_KEY, get_x_account_or_404, team_view
 from accounts.models import Membership
 from accounts.selectors import teams_for_user
 from dashboard import health
+from metrics import scheduler, sync_status
+from metrics.tasks import enqueue_sync
 
 
 @require_GET
@@ -49,3 +53,39 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body["worker_last_seen"] = heartbeat.beat_at.isoformat() if heartbeat else None
     status = HTTPStatus.OK if not down else HTTPStatus.SERVICE_UNAVAILABLE
     return JsonResponse(body, status=status)
+
+
+@team_view()
+@require_GET
+def x_accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The team's X accounts: connection, sync health and progress, and what reads cost."""
+    team = membership.team
+    context = {
+        "team": team,
+        "syncs": sync_status.team_account_syncs(team),
+        "spend": sync_status.team_spend(team),
+        "oauth2_configured": x.oauth2_configured(),
+        "oauth1_configured": x.oauth1_configured(),
+    }
+    return render(request, "accounts/x_accounts.html", context)
+
+
+@team_view()
+@require_POST
+def x_account_refresh(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    account = get_x_account_or_404(membership, pk)
+    if scheduler.request_sync_now(account, enqueue=enqueue_sync):
+        messages.success(request, f"Refreshing @{account.username} now.")
+    elif account.status != account.Status.ACTIVE:
+        messages.error(request, f"@{account.username} is not connected: reconnect it first.")
+    else:
+        messages.info(request, f"@{account.username} is already syncing.")
+    return redirect("team_x_accounts", team_slug=membership.team.slug)
+
+
+@never_cache
+@team_view()
+@require_GET
+def x_account_progress(request: HttpRequest, membership: Membership, pk: int) -> JsonResponse:
+    account = get_x_account_or_404(membership, pk)
+    return JsonResponse(sync_status.account_progress(account))

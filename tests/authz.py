@@ -42,6 +42,8 @@ TEAM_ROUTES: dict[str, TeamRoute] = {
     # Without X credentials configured the connect start answers with a message and a redirect.
     "team_x_connect": TeamRoute("POST", Role.ADMIN, HTTPStatus.FOUND, {"method": "oauth2"}),
     "team_x_disconnect": TeamRoute("POST", Role.ADMIN, HTTPStatus.FOUND, target="x_account"),
+    "team_x_account_refresh": TeamRoute("POST", Role.MEMBER, HTTPStatus.FOUND, target="x_account"),
+    "team_x_account_progress": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK, target="x_account"),
 }
 
 # Routes outside a team, each with why its access rule is tested elsewhere.

@@ -4,65 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_x_accounts'),
+        ("accounts", "0002_x_accounts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='daily_post_read_budget',
+            model_name="team",
+            name="daily_post_read_budget",
             field=models.PositiveIntegerField(default=10000),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='backfilled_at',
+            model_name="xaccount",
+            name="backfilled_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='consecutive_failures',
+            model_name="xaccount",
+            name="consecutive_failures",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='deferral_reason',
+            model_name="xaccount",
+            name="deferral_reason",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='last_synced_at',
+            model_name="xaccount",
+            name="last_synced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='next_sync_at',
+            model_name="xaccount",
+            name="next_sync_at",
             field=models.DateTimeField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='post_count',
+            model_name="xaccount",
+            name="post_count",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='rate_limited_until',
+            model_name="xaccount",
+            name="rate_limited_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='rate_limits',
+            model_name="xaccount",
+            name="rate_limits",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='sync_claim',
+            model_name="xaccount",
+            name="sync_claim",
             field=models.CharField(blank=True, max_length=32),
         ),
         migrations.AddField(
-            model_name='xaccount',
-            name='sync_claimed_until',
+            model_name="xaccount",
+            name="sync_claimed_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -15,7 +15,8 @@ def test_creating_a_team_makes_its_creator_the_owner(client_for):
     user = UserFactory()
     client = client_for(user)
     response = client.post(
-        reverse("team_create"), {"name": "Growth Team", "time_zone": "Europe/Paris"}
+        reverse("team_create"),
+        {"name": "Growth Team", "time_zone": "Europe/Paris", "daily_post_read_budget": 5000},
     )
 
     team = Team.objects.get(name="Growth Team")
@@ -23,13 +24,16 @@ def test_creating_a_team_makes_its_creator_the_owner(client_for):
     assert response.url == reverse("team_home", args=[team.slug])
     assert team.slug == "growth-team"
     assert team.time_zone == "Europe/Paris"
+    assert team.daily_post_read_budget == 5000
     assert Membership.objects.get(team=team, user=user).role == Role.OWNER
     assert AuditEvent.objects.filter(team=team, verb=AuditEvent.Verb.TEAM_CREATED).count() == 1
 
 
 def test_team_slugs_stay_unique(client_for):
     TeamFactory(name="Growth", slug="growth")
-    client_for(UserFactory()).post(reverse("team_create"), {"name": "Growth", "time_zone": "UTC"})
+    client_for(UserFactory()).post(
+        reverse("team_create"), {"name": "Growth", "time_zone": "UTC", "daily_post_read_budget": 1}
+    )
     assert set(Team.objects.values_list("slug", flat=True)) == {"growth", "growth-2"}
 
 

@@ -69,3 +69,19 @@ def test_a_real_worker_process_runs_a_task_end_to_end(broker, tmp_path):
 def test_the_broker_in_use_follows_redis_url():
     expected = os.environ.get("REDIS_URL") or "filesystem://"
     assert expected == settings.CELERY_BROKER_URL
+
+
+def test_a_sync_lease_outlasts_a_task_and_its_longest_retry_countdown():
+    assert (
+        app.conf.task_time_limit + settings.CELERY_TASK_MAX_COUNTDOWN < settings.SYNC_LEASE_SECONDS
+    )
+
+
+def test_retry_countdowns_never_exceed_the_ceiling():
+    from metrics.tasks import MAX_RETRIES, retry_countdown
+
+    assert all(
+        retry_countdown(n) <= settings.CELERY_TASK_MAX_COUNTDOWN
+        for n in range(MAX_RETRIES + 5)
+        for _ in range(50)
+    )

@@ -1,0 +1,324 @@
+"""Writing one page of X's answer: Posts, media, snapshots, latest values and daily rollups.
+
+One call is one transaction (the caller's), so a killed worker leaves whole pages only, and
+every write is an upsert keyed so that writing the same page twice leaves the same rows.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+
+from django.db import models
+
+import xapi
+from accounts.models import XAccount
+from metrics.models import (
+    MEDIA_COUNTS,
+    POST_COUNTS,
+    Context,
+    Media,
+    MediaDaily,
+    MediaMetrics,
+    MediaSnapshot,
+    Post,
+    PostDaily,
+    PostMedia,
+    PostMetrics,
+    PostSnapshot,
+)
+from metrics.planner import is_promoted
+
+Counts = dict[str, int | None]
+
+GROUP_CONTEXTS = {
+    xapi.MetricGroup.PUBLIC: Context.PUBLIC,
+    xapi.MetricGroup.NON_PUBLIC: Context.NON_PUBLIC,
+    xapi.MetricGroup.ORGANIC: Context.ORGANIC,
+    xapi.MetricGroup.PROMOTED: Context.PROMOTED,
+}
+RECORD_ATTRIBUTE = {
+    Context.PUBLIC: "public_metrics",
+    Context.NON_PUBLIC: "non_public_metrics",
+    Context.ORGANIC: "organic_metrics",
+    Context.PROMOTED: "promoted_metrics",
+}
+
+
+@dataclass
+class StoredPage:
+    posts: int = 0
+    billed_reads: int = 0
+    promoted_ids: set[int] = field(default_factory=set)
+    deleted_ids: set[int] = field(default_factory=set)
+
+
+def contexts_of(metrics: xapi.MetricGroup) -> list[Context]:
+    return [context for group, context in GROUP_CONTEXTS.items() if group in metrics]
+
+
+def _counts(record: object, names: tuple[str, ...]) -> Counts:
+    """Every metric column, None where X's object has no such field or did not send it."""
+    return {name: getattr(record, name, None) for name in names}
+
+
+def store_page(
+    *,
+    account: XAccount,
+    page: xapi.Page,
+    metrics: xapi.MetricGroup,
+    observed_at: datetime,
+    team_tz: tzinfo,
+    billing_day: date,
+    asked_ids: Iterable[str] = (),
+) -> StoredPage:
+    """Store what one answer says. `asked_ids` are the ids of a lookup: those X reports as not
+    found are marked deleted (their history stays)."""
+    result = StoredPage()
+    contexts = contexts_of(metrics)
+    # Only the account's own original Posts: a retweet's metrics belong to someone else.
+    records = {
+        int(p.id): p
+        for p in page.posts
+        if not p.is_retweet and p.author_id in (None, account.x_user_id)
+    }
+    result.deleted_ids = _mark_deleted(account, page, asked_ids, observed_at)
+    if not records:
+        return result
+
+    existing = {
+        post.x_post_id: post
+        for post in Post.objects.filter(account=account, x_post_id__in=records).only(
+            "id", "x_post_id", "last_read_on", "promoted", "created_at"
+        )
+    }
+    result.posts = len(records)
+    result.billed_reads = sum(
+        1 for x_id in records if x_id not in existing or existing[x_id].last_read_on != billing_day
+    )
+    private = any(c != Context.PUBLIC for c in contexts)
+    posts = []
+    for x_id, record in records.items():
+        promoted = existing[x_id].promoted if x_id in existing else Post.Promoted.UNKNOWN
+        if Context.NON_PUBLIC in contexts and Context.ORGANIC in contexts:
+            verdict = _promoted(record)
+            if verdict is not None:
+                promoted = Post.Promoted.YES if verdict else Post.Promoted.NO
+        if promoted == Post.Promoted.YES:
+            result.promoted_ids.add(x_id)
+        posts.append(
+            Post(
+                account=account,
+                x_post_id=x_id,
+                text=record.text,
+                created_at=record.created_at
+                or (existing[x_id].created_at if x_id in existing else observed_at),
+                is_reply=record.is_reply,
+                promoted=promoted,
+                public_refreshed_at=observed_at if Context.PUBLIC in contexts else None,
+                private_refreshed_at=observed_at if private else None,
+                last_read_on=billing_day,
+                deleted_at=None,
+                first_seen_at=observed_at,
+            )
+        )
+    update_fields = ["text", "is_reply", "promoted", "last_read_on", "deleted_at"]
+    update_fields += ["public_refreshed_at"] if Context.PUBLIC in contexts else []
+    update_fields += ["private_refreshed_at"] if private else []
+    Post.objects.bulk_create(
+        posts,
+        update_conflicts=True,
+        unique_fields=["account", "x_post_id"],
+        update_fields=update_fields,
+    )
+    post_by_x_id = {post.x_post_id: post for post in posts}
+
+    day = observed_at.astimezone(team_tz).date()
+    post_rows = [
+        (post_by_x_id[x_id].pk, _born_on(post_by_x_id[x_id].created_at, team_tz), context, counts)
+        for x_id, record in records.items()
+        for context in contexts
+        if (counts := _record_counts(record, context, POST_COUNTS)) is not None
+    ]
+    _record_metrics(
+        PostModels, post_rows, names=POST_COUNTS, account=account, observed_at=observed_at, day=day
+    )
+    _store_media(account, page, records, post_by_x_id, contexts, observed_at, team_tz, day)
+    return result
+
+
+def _promoted(record: xapi.Post) -> bool | None:
+    non_public, organic = record.non_public_metrics, record.organic_metrics
+    if non_public is None or organic is None:
+        return None
+    return is_promoted(
+        non_public_impressions=non_public.impression_count,
+        organic_impressions=organic.impression_count,
+    )
+
+
+def _record_counts(record: object, context: Context, names: tuple[str, ...]) -> Counts | None:
+    group = getattr(record, RECORD_ATTRIBUTE[context], None)
+    return None if group is None else _counts(group, names)
+
+
+def _born_on(created_at: datetime | None, team_tz: tzinfo) -> date | None:
+    return created_at.astimezone(team_tz).date() if created_at else None
+
+
+def _mark_deleted(
+    account: XAccount, page: xapi.Page, asked_ids: Iterable[str], observed_at: datetime
+) -> set[int]:
+    asked = set(asked_ids)
+    gone = {
+        int(error.resource_id)
+        for error in page.errors
+        if error.is_not_found and error.resource_id in asked
+    }
+    if gone:
+        Post.objects.filter(account=account, x_post_id__in=gone, deleted_at=None).update(
+            deleted_at=observed_at
+        )
+    return gone
+
+
+def _store_media(account, page, records, post_by_x_id, contexts, observed_at, team_tz, day):
+    carriers: dict[str, list[Post]] = {}
+    for x_id, record in records.items():
+        for key in record.media_keys:
+            carriers.setdefault(key, []).append(post_by_x_id[x_id])
+    media_records = {key: m for key, m in page.media.items() if key in carriers}
+    if not media_records:
+        return
+    private = any(c != Context.PUBLIC for c in contexts)
+    media = [
+        Media(
+            account=account,
+            media_key=key,
+            type=record.type or "",
+            duration_ms=record.duration_ms,
+            preview_image_url=record.preview_image_url or "",
+            public_refreshed_at=observed_at if Context.PUBLIC in contexts else None,
+            private_refreshed_at=observed_at if private else None,
+        )
+        for key, record in media_records.items()
+    ]
+    update_fields = ["type", "duration_ms", "preview_image_url"]
+    update_fields += ["public_refreshed_at"] if Context.PUBLIC in contexts else []
+    update_fields += ["private_refreshed_at"] if private else []
+    Media.objects.bulk_create(
+        media,
+        update_conflicts=True,
+        unique_fields=["account", "media_key"],
+        update_fields=update_fields,
+    )
+    PostMedia.objects.bulk_create(
+        [PostMedia(post=post, media=m) for m in media for post in carriers[m.media_key]],
+        ignore_conflicts=True,
+    )
+    rows = [
+        (
+            m.pk,
+            min(
+                filter(None, (_born_on(p.created_at, team_tz) for p in carriers[m.media_key])),
+                default=None,
+            ),
+            context,
+            counts,
+        )
+        for m in media
+        for context in contexts
+        if (counts := _record_counts(media_records[m.media_key], context, MEDIA_COUNTS)) is not None
+    ]
+    _record_metrics(
+        MediaModels, rows, names=MEDIA_COUNTS, account=account, observed_at=observed_at, day=day
+    )
+
+
+@dataclass(frozen=True)
+class _Models:
+    owner: str  # the foreign key to the Post or the Media
+    latest: type[models.Model]
+    snapshot: type[models.Model]
+    daily: type[models.Model]
+
+
+PostModels = _Models("post", PostMetrics, PostSnapshot, PostDaily)
+MediaModels = _Models("media", MediaMetrics, MediaSnapshot, MediaDaily)
+
+
+def _record_metrics(
+    kind: _Models,
+    rows: list[tuple[int, date | None, Context, Counts]],
+    *,
+    names: tuple[str, ...],
+    account: XAccount,
+    observed_at: datetime,
+    day: date,
+) -> None:
+    """Append snapshots where a value changed, and move the latest values and today's rollup.
+
+    Today's gain is the value now minus the value at the end of the previous observed day
+    (the baseline), zero before the object existed, and unknown (NULL) when neither is known.
+    """
+    if not rows:
+        return
+    owner_id = f"{kind.owner}_id"
+    # Deduplicate keys: PostgreSQL refuses to upsert one row twice in a statement.
+    by_key = {(owner, context): (born_on, counts) for owner, born_on, context, counts in rows}
+    latest = {
+        (getattr(row, owner_id), row.context): row
+        for row in kind.latest.objects.filter(
+            **{f"{owner_id}__in": {owner for owner, _ in by_key}},
+            context__in={context for _, context in by_key},
+        )
+    }
+    captured_at = observed_at.replace(second=0, microsecond=0)
+    snapshots, new_latest, dailies = [], [], []
+    for (owner, context), (born_on, counts) in by_key.items():
+        previous = latest.get((owner, context))
+        if previous is not None and all(getattr(previous, n) == counts[n] for n in names):
+            continue  # nothing changed: no snapshot, no rollup change
+        baseline = _baseline(previous, born_on, day, names)
+        key = {owner_id: owner, "context": context}
+        snapshots.append(kind.snapshot(**key, captured_at=captured_at, **counts))
+        new_latest.append(
+            kind.latest(**key, observed_at=observed_at, day=day, baseline=baseline, **counts)
+        )
+        gains = {
+            f"{n}_gain": None
+            if counts[n] is None or baseline is None or baseline.get(n) is None
+            else counts[n] - baseline[n]
+            for n in names
+        }
+        dailies.append(kind.daily(**key, account=account, day=day, **counts, **gains))
+    if not snapshots:
+        return
+    fields = list(names)
+    kind.snapshot.objects.bulk_create(
+        snapshots,
+        update_conflicts=True,
+        unique_fields=[kind.owner, "context", "captured_at"],
+        update_fields=fields,
+    )
+    kind.latest.objects.bulk_create(
+        new_latest,
+        update_conflicts=True,
+        unique_fields=[kind.owner, "context"],
+        update_fields=[*fields, "observed_at", "day", "baseline"],
+    )
+    kind.daily.objects.bulk_create(
+        dailies,
+        update_conflicts=True,
+        unique_fields=[kind.owner, "context", "day"],
+        update_fields=[*fields, *(f"{n}_gain" for n in names)],
+    )
+
+
+def _baseline(
+    previous: models.Model | None, born_on: date | None, day: date, names: tuple[str, ...]
+) -> Mapping[str, int | None] | None:
+    if previous is None:
+        return dict.fromkeys(names, 0) if born_on == day else None
+    if previous.day == day:
+        return previous.baseline
+    return {n: getattr(previous, n) for n in names}

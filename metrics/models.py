@@ -1,0 +1,265 @@
+"""Posts, media and their metric history.
+
+A snapshot holds X's cumulative totals for one object in one context at one instant, and is
+appended only when a value changed. `PostMetrics`/`MediaMetrics` keep the latest values per
+context (what tables sort by); `PostDaily`/`MediaDaily` hold end-of-day values and the day's
+gain in the team's time zone (what charts read). A metric X did not return is NULL, never 0;
+counts are PositiveBigIntegerFields, so the database checks `count >= 0`; gains may be negative.
+"""
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Team, XAccount
+
+PRIVATE_METRICS_DAYS = 30
+
+
+class Context(models.TextChoices):
+    PUBLIC = "public", "Public"
+    NON_PUBLIC = "non_public", "Non-public"
+    ORGANIC = "organic", "Organic"
+    PROMOTED = "promoted", "Promoted"
+
+
+PRIVATE_CONTEXTS = (Context.NON_PUBLIC, Context.ORGANIC, Context.PROMOTED)
+
+POST_COUNTS = (
+    "impression_count",
+    "like_count",
+    "reply_count",
+    "retweet_count",
+    "quote_count",
+    "bookmark_count",
+    "url_link_clicks",
+    "user_profile_clicks",
+    "engagements",
+)
+MEDIA_COUNTS = (
+    "view_count",
+    "playback_0_count",
+    "playback_25_count",
+    "playback_50_count",
+    "playback_75_count",
+    "playback_100_count",
+)
+
+
+def _abstract_model(name: str, base: type[models.Model], fields: dict[str, models.Field]):
+    """An abstract model with one column per metric name, so the names are listed only once."""
+    meta = type("Meta", (), {"abstract": True})
+    return type(name, (base,), {"__module__": __name__, "Meta": meta, **fields})
+
+
+def _counts(names: tuple[str, ...]) -> dict[str, models.Field]:
+    return {name: models.PositiveBigIntegerField(null=True, blank=True) for name in names}
+
+
+def _gains(names: tuple[str, ...]) -> dict[str, models.Field]:
+    return {f"{name}_gain": models.BigIntegerField(null=True, blank=True) for name in names}
+
+
+PostCounts = _abstract_model("PostCounts", models.Model, _counts(POST_COUNTS))
+MediaCounts = _abstract_model("MediaCounts", models.Model, _counts(MEDIA_COUNTS))
+
+
+class Post(models.Model):
+    class Promoted(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown"
+        YES = "yes", "Promoted"
+        NO = "no", "Not promoted"
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="posts")
+    x_post_id = models.BigIntegerField()
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    is_reply = models.BooleanField(default=False)
+    promoted = models.CharField(max_length=10, choices=Promoted.choices, default=Promoted.UNKNOWN)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    public_refreshed_at = models.DateTimeField(null=True, blank=True)
+    private_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # X bills a Post read once per UTC day: the last day this Post was read.
+    last_read_on = models.DateField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "x_post_id"], name="post_account_xid_unique")
+        ]
+        indexes = [models.Index(fields=["account", "-created_at"], name="post_account_recent")]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Post {self.x_post_id}"
+
+    @property
+    def x_url(self) -> str:
+        return f"https://x.com/{self.account.username}/status/{self.x_post_id}"
+
+    @property
+    def private_metrics_until(self):
+        return self.created_at + timedelta(days=PRIVATE_METRICS_DAYS)
+
+
+class Media(models.Model):
+    """A photo or video of an account. A video's metrics belong to it, whichever Posts carry it."""
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="media")
+    media_key = models.CharField(max_length=40)
+    type = models.CharField(max_length=20)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    preview_image_url = models.URLField(max_length=500, blank=True)
+    posts = models.ManyToManyField(Post, through="PostMedia", related_name="media")
+    public_refreshed_at = models.DateTimeField(null=True, blank=True)
+    private_refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "media_key"], name="media_account_key_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.media_key
+
+
+class PostMedia(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE)
+    media = models.ForeignKey(Media, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "media"], name="postmedia_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.media_id} in {self.post_id}"
+
+
+class PostSnapshot(PostCounts):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="snapshots")
+    context = models.CharField(max_length=12, choices=Context.choices)
+    captured_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "context", "captured_at"], name="postsnapshot_unique"
+            )
+        ]
+
+
+class PostMetrics(PostCounts):
+    """The latest values of a Post in one context."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="latest")
+    context = models.CharField(max_length=12, choices=Context.choices)
+    observed_at = models.DateTimeField()
+    # The team-local day of `observed_at`, and the values at the end of the previous observed
+    # day (null when unknown): today's gain is the latest value minus this baseline.
+    day = models.DateField()
+    baseline = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "context"], name="postmetrics_unique")
+        ]
+
+
+class MediaSnapshot(MediaCounts):
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="snapshots")
+    context = models.CharField(max_length=12, choices=Context.choices)
+    captured_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["media", "context", "captured_at"], name="mediasnapshot_unique"
+            )
+        ]
+
+
+class MediaMetrics(MediaCounts):
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="latest")
+    context = models.CharField(max_length=12, choices=Context.choices)
+    observed_at = models.DateTimeField()
+    day = models.DateField()
+    baseline = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["media", "context"], name="mediametrics_unique")
+        ]
+
+
+PostDailyBase = _abstract_model("PostDailyBase", PostCounts, _gains(POST_COUNTS))
+MediaDailyBase = _abstract_model("MediaDailyBase", MediaCounts, _gains(MEDIA_COUNTS))
+
+
+class PostDaily(PostDailyBase):
+    """End-of-day values of a Post in one context, and the gain over the day before."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="daily")
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    context = models.CharField(max_length=12, choices=Context.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "context", "day"], name="postdaily_unique")
+        ]
+        indexes = [models.Index(fields=["account", "day"], name="postdaily_account_day")]
+
+
+class MediaDaily(MediaDailyBase):
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="daily")
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    context = models.CharField(max_length=12, choices=Context.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["media", "context", "day"], name="mediadaily_unique")
+        ]
+        indexes = [models.Index(fields=["account", "day"], name="mediadaily_account_day")]
+
+
+class SyncRun(models.Model):
+    """One sync of one account: what it asked X, what it read, how it ended."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        DEFERRED = "deferred", "Deferred"
+        FAILED = "failed", "Failed"
+        NEEDS_REAUTH = "needs_reauth", "Needs reconnecting"
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="sync_runs")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
+    pages_planned = models.PositiveIntegerField(default=0)
+    pages_done = models.PositiveIntegerField(default=0)
+    requests = models.JSONField(default=dict, blank=True)  # endpoint -> count
+    posts_read = models.PositiveIntegerField(default=0)
+    billed_post_reads = models.PositiveIntegerField(default=0)
+    billing_day = models.DateField()  # the UTC day X bills these reads on
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-started_at"], name="syncrun_account_recent"),
+            models.Index(fields=["team", "billing_day"], name="syncrun_team_day"),
+        ]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"sync of {self.account} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def progress(self) -> float:
+        if self.outcome != self.Outcome.RUNNING:
+            return 1.0
+        return min(self.pages_done / self.pages_planned, 1.0) if self.pages_planned else 0.0

@@ -1,0 +1,340 @@
+"""One sync of one account: read the timeline, plan the lookups, write each page in its own
+transaction, and end in a documented state whatever X answers.
+
+| X answers                               | the account                                          |
+|-----------------------------------------|------------------------------------------------------|
+| everything                              | next sync in `SYNC_EVERY`                            |
+| 429 (either shape) or a spent window    | deferred to X's reset time, reason shown             |
+| usage cap / credits depleted            | deferred (to the next UTC day / an hour), reason     |
+| 5xx, timeout, reset, malformed JSON     | `TransientSyncError`: the task retries with backoff, |
+|                                         | then the account is deferred with growing backoff    |
+| 401 that no refresh cures, refused      | needs_reauth: no more syncs until an admin           |
+| refresh                                 | reconnects                                           |
+
+The account row is claimed (a lease renewed by every page), so one sync runs per account
+across all workers; pages already written stay, and the next sync asks only for what is due.
+"""
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+import xapi
+from accounts import credentials
+from accounts.models import XAccount
+from metrics.ingest import StoredPage, store_page
+from metrics.models import Post, SyncRun
+from metrics.planner import (
+    PRIVATE,
+    PUBLIC,
+    LookupBatch,
+    PostState,
+    plan_lookups,
+    private_cutoff,
+    promoted_batches,
+)
+
+logger = logging.getLogger(__name__)
+
+SYNC_EVERY = timedelta(minutes=15)
+# A first sync after a long absence would miss Posts that aged past X's 30-day line unseen.
+BACKFILL_AFTER_ABSENCE = timedelta(days=29)
+FAILURE_BACKOFF = (timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+
+
+class TransientSyncError(Exception):
+    """X failed in a way that may pass: the caller retries, later."""
+
+
+class LostClaim(Exception):
+    """Another sync owns the account now; this one stops without writing more."""
+
+
+@dataclass
+class _Run:
+    account: XAccount
+    claim: str
+    run: SyncRun
+    client: xapi.XClient
+
+    def now(self) -> datetime:
+        return self.client.server_now()
+
+
+def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
+    """Sync one account under `claim`; None when the account is not ours to sync."""
+    account = XAccount.objects.select_related("team", "credential").filter(pk=account_id).first()
+    if account is None or account.status != XAccount.Status.ACTIVE or account.sync_claim != claim:
+        return None
+    rate_limits = xapi.RateLimitState.from_json(account.rate_limits or {})
+    run = SyncRun.objects.create(
+        account=account, team=account.team, billing_day=datetime.now(UTC).date()
+    )
+    with credentials.client_for(account, rate_limits=rate_limits) as client:
+        state = _Run(account=account, claim=claim, run=run, client=client)
+        try:
+            _sync(state)
+        except LostClaim:
+            _finish_run(state, SyncRun.Outcome.FAILED, "another worker took over this sync")
+        except xapi.RateLimited as exc:
+            _defer(
+                state, until=exc.reset_at, reason=f"rate limited by X until {_hhmm(exc.reset_at)}"
+            )
+        except xapi.UsageCapped as exc:
+            until = _next_utc_midnight(state.now())
+            if (exc.period or "").lower() == "monthly":
+                until = state.now() + timedelta(days=1)
+            _defer(
+                state, until=until, reason=f"X usage cap reached ({exc.period or 'unknown'} period)"
+            )
+        except xapi.CreditsDepleted:
+            _defer(
+                state,
+                until=state.now() + timedelta(hours=1),
+                reason="X API credits depleted: add credits in the X developer console",
+            )
+        except xapi.Unauthorized as exc:
+            _needs_reauth(state, exc)
+        except xapi.XError as exc:
+            if not exc.permanent:
+                _finish_run(state, SyncRun.Outcome.FAILED, _describe(exc))
+                raise TransientSyncError(_describe(exc)) from exc
+            logger.error("sync of X account %s failed permanently: %s", account_id, _describe(exc))
+            _defer(
+                state, until=state.now() + timedelta(hours=1), reason=_describe(exc), failed=True
+            )
+        except BaseException as exc:
+            # A bug or a time limit: keep what is written, free the account, try again soon.
+            _finish_run(state, SyncRun.Outcome.FAILED, type(exc).__name__)
+            _release(state, next_sync_at=timezone.now() + timedelta(minutes=1))
+            raise
+    return run
+
+
+def sync_give_up(*, account_id: int, claim: str, error: str) -> None:
+    """After the retries of a transient failure: defer with a growing backoff."""
+    account = XAccount.objects.filter(pk=account_id, sync_claim=claim).first()
+    if account is None:
+        return
+    step = FAILURE_BACKOFF[min(account.consecutive_failures, len(FAILURE_BACKOFF) - 1)]
+    jitter = timedelta(seconds=random.uniform(0, step.total_seconds() / 5))
+    XAccount.objects.filter(pk=account_id, sync_claim=claim).update(
+        next_sync_at=timezone.now() + step + jitter,
+        deferral_reason=f"X failed repeatedly ({error}); trying again in {step}",
+        consecutive_failures=F("consecutive_failures") + 1,
+        last_error=error,
+        sync_claim="",
+        sync_claimed_until=None,
+    )
+
+
+def _sync(state: _Run) -> None:
+    account, client = state.account, state.client
+    known = _post_states(account)
+    newest = max((p.x_post_id for p in known), default=None)
+    backfill = account.backfilled_at is None or (
+        account.last_synced_at is not None
+        and timezone.now() - account.last_synced_at > BACKFILL_AFTER_ABSENCE
+    )
+    expected_timeline = max(1, -(-min(account.post_count or 0, 3200) // 100)) if backfill else 1
+    _planned(state, expected_timeline)
+
+    # New Posts, with every field a young Post has. With private fields X itself narrows the
+    # timeline to the last 30 days (x-api.md §2.2); retweets are not ours and would error.
+    fresh: set[int] = set()
+    promoted: set[int] = set()
+    young_pages = client.iter_timeline(
+        user_id=account.x_user_id,
+        metrics=PRIVATE,
+        since_id=None if backfill or newest is None else str(newest),
+        exclude=("retweets",),
+    )
+    oldest_young = None
+    for page in young_pages:
+        stored = _store(state, page, PRIVATE)
+        fresh |= {int(p.id) for p in page.posts}
+        promoted |= stored.promoted_ids
+        if page.meta.oldest_id:
+            oldest_young = page.meta.oldest_id
+    if backfill:
+        # The older half of the timeline, public metrics only, as far as X reaches.
+        until = (
+            {"until_id": oldest_young}
+            if oldest_young
+            else {"end_time": private_cutoff(state.now())}
+        )
+        for page in client.iter_timeline(
+            user_id=account.x_user_id, metrics=PUBLIC, exclude=("retweets",), **until
+        ):
+            _store(state, page, PUBLIC)
+            fresh |= {int(p.id) for p in page.posts}
+
+    plan = plan_lookups(
+        posts=_post_states(account) if backfill else known,
+        now=state.now(),
+        fresh_ids=fresh,
+        reads_left_today=_reads_left_today(state),
+        billing_day=state.run.billing_day,
+    )
+    young = [b for b in plan.batches if b.group == "young"]
+    old = [b for b in plan.batches if b.group == "old"]
+    _planned(state, state.run.pages_done + len(plan.batches) + -(-len(promoted) // 100))
+    for batch in young:
+        promoted |= _lookup(state, batch).promoted_ids
+    promoted_plan = promoted_batches(promoted)
+    _planned(state, state.run.pages_done + len(promoted_plan) + len(old))
+    for batch in [*promoted_plan, *old]:
+        _lookup(state, batch)
+    _succeed(state, backfilled=backfill, skipped=plan.skipped_for_budget)
+
+
+def _post_states(account: XAccount) -> list[PostState]:
+    return [
+        PostState(**values)
+        for values in Post.objects.filter(account=account, deleted_at=None).values(
+            "x_post_id", "created_at", "public_refreshed_at", "private_refreshed_at", "last_read_on"
+        )
+    ]
+
+
+def _reads_left_today(state: _Run) -> int:
+    team = state.account.team
+    used = (
+        SyncRun.objects.filter(team=team, billing_day=state.run.billing_day).aggregate(
+            total=Sum("billed_post_reads")
+        )["total"]
+        or 0
+    )
+    return max(team.daily_post_read_budget - used, 0)
+
+
+def _lookup(state: _Run, batch: LookupBatch) -> StoredPage:
+    page = state.client.lookup_posts(ids=batch.ids, metrics=batch.metrics)
+    return _store(state, page, batch.metrics, asked_ids=batch.ids)
+
+
+def _store(state: _Run, page: xapi.Page, metrics: xapi.MetricGroup, asked_ids=()) -> StoredPage:
+    """Write one answer, the run's progress and the rate-limit state in one transaction."""
+    observed_at = state.now()
+    run = state.run
+    run.billing_day = observed_at.astimezone(UTC).date()
+    with transaction.atomic():
+        _renew_claim(state)
+        stored = store_page(
+            account=state.account,
+            page=page,
+            metrics=metrics,
+            observed_at=observed_at,
+            team_tz=state.account.team.tzinfo,
+            billing_day=run.billing_day,
+            asked_ids=asked_ids,
+        )
+        run.pages_done += 1
+        run.pages_planned = max(run.pages_planned, run.pages_done)
+        run.posts_read += stored.posts
+        run.billed_post_reads += stored.billed_reads
+        run.requests = dict(state.client.requests_sent)
+        run.save(
+            update_fields=[
+                "pages_done", "pages_planned", "posts_read", "billed_post_reads",
+                "requests", "billing_day",
+            ]
+        )  # fmt: skip
+    return stored
+
+
+def _renew_claim(state: _Run) -> None:
+    renewed = XAccount.objects.filter(pk=state.account.pk, sync_claim=state.claim).update(
+        sync_claimed_until=timezone.now() + lease(),
+        rate_limits=state.client.rate_limits.to_json(),
+    )
+    if not renewed:
+        raise LostClaim
+
+
+def _planned(state: _Run, pages: int) -> None:
+    state.run.pages_planned = max(pages, state.run.pages_done)
+    SyncRun.objects.filter(pk=state.run.pk).update(pages_planned=state.run.pages_planned)
+
+
+def _finish_run(state: _Run, outcome: str, error: str = "") -> None:
+    run = state.run
+    run.outcome = outcome
+    run.error = error
+    run.finished_at = timezone.now()
+    run.requests = dict(state.client.requests_sent)
+    run.save(update_fields=["outcome", "error", "finished_at", "requests"])
+
+
+def _release(state: _Run, **fields) -> None:
+    """Give the account back, unless another sync holds it now."""
+    XAccount.objects.filter(pk=state.account.pk, sync_claim=state.claim).update(
+        sync_claim="",
+        sync_claimed_until=None,
+        rate_limits=state.client.rate_limits.to_json(),
+        **fields,
+    )
+
+
+def _succeed(state: _Run, *, backfilled: bool, skipped: int) -> None:
+    note = f"{skipped} older Posts wait for tomorrow's read budget" if skipped else ""
+    _finish_run(state, SyncRun.Outcome.SUCCEEDED, note)
+    now = timezone.now()
+    fields = {
+        "last_synced_at": now,
+        "next_sync_at": now + SYNC_EVERY,
+        "rate_limited_until": None,
+        "deferral_reason": note,
+        "consecutive_failures": 0,
+        "last_error": "",
+    }
+    if backfilled:
+        fields["backfilled_at"] = now
+    _release(state, **fields)
+
+
+def _defer(state: _Run, *, until: datetime, reason: str, failed: bool = False) -> None:
+    """Pages written so far stay; the account waits (in the database, not the queue)."""
+    outcome = SyncRun.Outcome.FAILED if failed else SyncRun.Outcome.DEFERRED
+    _finish_run(state, outcome, reason)
+    # `until` is on X's clock; the schedule runs on ours.
+    local_until = until - (state.client.server_now() - timezone.now())
+    logger.info("sync of X account %s deferred: %s", state.account.pk, reason)
+    _release(
+        state,
+        next_sync_at=max(local_until, timezone.now()) + timedelta(seconds=random.uniform(1, 30)),
+        rate_limited_until=local_until if not failed else None,
+        deferral_reason=reason,
+        last_error=reason if failed else "",
+    )
+
+
+def _needs_reauth(state: _Run, error: xapi.XError) -> None:
+    reason = "X no longer accepts this account's tokens: reconnect it"
+    _finish_run(state, SyncRun.Outcome.NEEDS_REAUTH, _describe(error))
+    credentials.account_mark_needs_reauth(account_id=state.account.pk, reason=reason)
+    _release(state, next_sync_at=None)
+
+
+def _describe(error: xapi.XError) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%H:%M UTC")
+
+
+def _next_utc_midnight(now: datetime) -> datetime:
+    return datetime.combine(
+        now.astimezone(UTC).date() + timedelta(days=1), datetime.min.time(), UTC
+    )

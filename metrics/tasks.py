@@ -1,0 +1,35 @@
+"""Celery adapters: take ids, call one service, own only the retry policy."""
+
+import random
+
+from celery import shared_task
+from django.conf import settings
+
+from metrics import scheduler, sync
+
+MAX_RETRIES = 3
+
+
+def retry_countdown(retries: int) -> float:
+    """Exponential backoff with full jitter, never beyond the broker's countdown ceiling."""
+    return min(settings.CELERY_TASK_MAX_COUNTDOWN, random.uniform(1, 2 ** (retries + 2)))
+
+
+def enqueue_sync(account_id: int, claim: str) -> None:
+    sync_account.delay(account_id, claim)
+
+
+@shared_task
+def schedule_syncs() -> int:
+    """Beat, every minute: claim the accounts that are due and queue their syncs."""
+    return scheduler.enqueue_due_syncs(enqueue=enqueue_sync)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def sync_account(self, account_id: int, claim: str) -> None:
+    try:
+        sync.sync_account(account_id=account_id, claim=claim)
+    except sync.TransientSyncError as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(countdown=retry_countdown(self.request.retries), exc=exc) from exc
+        sync.sync_give_up(account_id=account_id, claim=claim, error=str(exc))

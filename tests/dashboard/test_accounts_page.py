@@ -1,0 +1,97 @@
+"""The Accounts page shows each account's sync health, progress and the day's spend; anyone in
+the team can ask for a refresh and watch its progress."""
+
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import XAccount
+from metrics.models import SyncRun
+from tests.factories import XAccountFactory, XCredentialFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, team):
+    return client.get(reverse("team_x_accounts", args=[team.slug]))
+
+
+def _run(account, **fields):
+    return SyncRun.objects.create(
+        account=account, team=account.team, billing_day=datetime.now(UTC).date(), **fields
+    )
+
+
+def test_it_shows_last_and_next_sync_and_a_deferral_reason(client_for, team, member):
+    account = XCredentialFactory(account__team=team).account
+    XAccount.objects.filter(pk=account.pk).update(
+        last_synced_at=timezone.now() - timedelta(minutes=4),
+        next_sync_at=timezone.now() + timedelta(minutes=11),
+        rate_limited_until=timezone.now() + timedelta(minutes=11),
+        deferral_reason="rate limited by X until 12:15 UTC",
+    )
+    _run(account, outcome=SyncRun.Outcome.DEFERRED, billed_post_reads=120, pages_done=3)
+    content = _page(client_for(member), team).content.decode()
+    assert "4\xa0minutes ago" in content
+    assert "rate limited by X until 12:15 UTC" in content
+    assert "Waiting" in content
+    assert "120 reads, 3 pages" in content
+
+
+def test_it_shows_reads_today_against_the_budget_and_their_cost(client_for, team, member):
+    account = XAccountFactory(team=team)
+    _run(account, outcome=SyncRun.Outcome.SUCCEEDED, billed_post_reads=1500)
+    _run(account, outcome=SyncRun.Outcome.SUCCEEDED, billed_post_reads=500)
+    team.daily_post_read_budget = 8000
+    team.save()
+    content = _page(client_for(member), team).content.decode()
+    assert "<strong>2000</strong> of 8000 budgeted" in content
+    assert "$10.00" in content
+
+
+def test_a_member_asks_for_a_refresh_and_a_claim_is_taken(
+    client_for, team, member, monkeypatch, django_capture_on_commit_callbacks
+):
+    account = XCredentialFactory(account__team=team).account
+    sent = []
+    # What the queue receives; a real worker running it is tests/metrics/test_workers.py.
+    monkeypatch.setattr("dashboard.views.enqueue_sync", lambda *args: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(member).post(
+            reverse("team_x_account_refresh", args=[team.slug, account.pk])
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    account.refresh_from_db()
+    assert account.sync_claim != ""
+    assert sent == [(account.pk, account.sync_claim)]
+
+
+def test_a_refresh_while_a_sync_runs_starts_no_second_one(client_for, team, member):
+    account = XCredentialFactory(account__team=team).account
+    XAccount.objects.filter(pk=account.pk).update(
+        sync_claim="running", sync_claimed_until=timezone.now() + timedelta(minutes=1)
+    )
+    response = client_for(member).post(
+        reverse("team_x_account_refresh", args=[team.slug, account.pk]), follow=True
+    )
+    assert b"already syncing" in response.content
+    account.refresh_from_db()
+    assert account.sync_claim == "running"
+
+
+def test_the_progress_endpoint_reports_pages_done_of_planned(client_for, team, member):
+    account = XCredentialFactory(account__team=team).account
+    XAccount.objects.filter(pk=account.pk).update(
+        sync_claim="abc", sync_claimed_until=timezone.now() + timedelta(minutes=1)
+    )
+    _run(account, pages_done=3, pages_planned=12)
+    body = (
+        client_for(member)
+        .get(reverse("team_x_account_progress", args=[team.slug, account.pk]))
+        .json()
+    )
+    assert body["running"] is True
+    assert (body["pages_done"], body["pages_planned"], body["progress"]) == (3, 12, 0.25)

@@ -1,0 +1,53 @@
+"""Accounts wired to the sandbox, and syncs run the way workers run them."""
+
+from datetime import UTC, datetime, timedelta
+
+import xapi
+from accounts.crypto import Secret
+from accounts.models import XAccount, XCredential
+from metrics import scheduler, sync
+from tests.factories import XAccountFactory
+
+
+def sandbox_account(sandbox, team, username: str, kind: str = "oauth2") -> XAccount:
+    """An account connected with a token minted by the sandbox (as X's portal does)."""
+    token = sandbox.mint_token(username, kind)
+    user = sandbox.user(username)
+    account = XAccountFactory(
+        team=team,
+        x_user_id=user["id"],
+        username=username,
+        auth_method=kind,
+        post_count=user.get("posts"),
+    )
+    if kind == "oauth2":
+        XCredential.objects.create(
+            account=account,
+            access_token=Secret(token["access_token"]),
+            refresh_token=Secret(token["refresh_token"]),
+            scopes=token["scope"],
+            expires_at=datetime.now(UTC) + timedelta(seconds=token["expires_in"]),
+        )
+    else:
+        XCredential.objects.create(
+            account=account,
+            access_token=Secret(token["oauth_token"]),
+            token_secret=Secret(token["oauth_token_secret"]),
+        )
+    return account
+
+
+def run_sync(account: XAccount):
+    """Claim the account as the scheduler does and sync it inline, as a worker would."""
+    claim = scheduler.claim_account(account.pk, due_only=False)
+    assert claim is not None, "the account could not be claimed"
+    return sync.sync_account(account_id=account.pk, claim=claim)
+
+
+def truth_client(sandbox, username: str) -> xapi.XClient:
+    """A client that reads what the sandbox serves, to compare the store with."""
+    token = sandbox.mint_token(username, "oauth2")["access_token"]
+    return xapi.XClient(
+        auth=xapi.OAuth2UserAuth(get_access_token=lambda: token),
+        endpoints=xapi.XEndpoints.under_one_base(sandbox.base_url),
+    )

@@ -1,0 +1,187 @@
+"""Writing X's answers: snapshots only on change, drops kept as negative gains, NULL never 0,
+rollups by the team's day, duplicates within a page, deleted Posts, idempotence."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import xapi
+from metrics.ingest import store_page
+from metrics.models import Context, Post, PostDaily, PostMetrics, PostSnapshot
+from tests.factories import XAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+PRIVATE = xapi.MetricGroup.PUBLIC | xapi.MetricGroup.NON_PUBLIC | xapi.MetricGroup.ORGANIC
+UTC_TZ = ZoneInfo("UTC")
+MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+
+
+def post(x_id="1001", *, created_at=MONDAY, likes=1, impressions=100, organic=None, media_keys=()):
+    return xapi.Post(
+        id=x_id,
+        text="Hello &amp; welcome",
+        created_at=created_at,
+        author_id=None,
+        media_keys=tuple(media_keys),
+        public_metrics=xapi.PostPublicMetrics(
+            retweet_count=0, reply_count=0, like_count=likes, quote_count=None,
+            bookmark_count=0, impression_count=impressions,
+        ),
+        organic_metrics=organic,
+    )  # fmt: skip
+
+
+def store(account, *posts, at, metrics=xapi.MetricGroup.PUBLIC, tz=UTC_TZ, errors=(), asked=()):
+    return store_page(
+        account=account,
+        page=xapi.Page(posts=tuple(posts), errors=tuple(errors)),
+        metrics=metrics,
+        observed_at=at,
+        team_tz=tz,
+        billing_day=at.date(),
+        asked_ids=asked,
+    )
+
+
+def daily(account, day, context=Context.PUBLIC):
+    return PostDaily.objects.get(post__account=account, day=day, context=context)
+
+
+def test_a_snapshot_is_appended_only_when_a_value_changed():
+    account = XAccountFactory()
+    store(account, post(likes=1), at=MONDAY + timedelta(hours=1))
+    store(account, post(likes=1), at=MONDAY + timedelta(hours=2))
+    store(account, post(likes=2), at=MONDAY + timedelta(hours=3))
+    assert PostSnapshot.objects.filter(context=Context.PUBLIC).count() == 2
+
+
+def test_a_count_that_falls_is_stored_as_observed_and_shows_as_a_negative_gain():
+    account = XAccountFactory()
+    store(account, post(likes=10), at=MONDAY + timedelta(hours=1))
+    store(account, post(likes=7), at=MONDAY + timedelta(days=1))
+    latest = PostMetrics.objects.get(context=Context.PUBLIC)
+    assert latest.like_count == 7
+    assert daily(account, date(2026, 11, 3)).like_count_gain == -3
+
+
+def test_a_metric_x_did_not_return_is_null_never_zero():
+    account = XAccountFactory()
+    store(account, post(), at=MONDAY + timedelta(hours=1))
+    latest = PostMetrics.objects.get(context=Context.PUBLIC)
+    assert latest.quote_count is None
+    assert latest.url_link_clicks is None  # not a public metric at all
+    assert not PostMetrics.objects.filter(context=Context.ORGANIC).exists()
+
+
+def test_gains_follow_the_design_worked_example():
+    """DESIGN.md: snapshots Mon 12:00 100, Tue 09:00 400, Wed 20:00 500 organic impressions."""
+    account = XAccountFactory()
+    for at, value in [
+        (MONDAY.replace(hour=12), 100),
+        (MONDAY.replace(hour=9) + timedelta(days=1), 400),
+        (MONDAY.replace(hour=20) + timedelta(days=2), 500),
+    ]:
+        organic = xapi.PostContextMetrics(value, 0, 0, 0, 0, 0)
+        store(account, post(impressions=value, organic=organic), at=at, metrics=PRIVATE)
+    gains = [
+        daily(account, date(2026, 11, d), Context.ORGANIC).impression_count_gain for d in (2, 3, 4)
+    ]
+    assert gains == [100, 300, 100]
+
+
+def test_the_first_observation_of_an_older_post_has_an_unknown_gain():
+    account = XAccountFactory()
+    store(account, post(created_at=MONDAY - timedelta(days=5)), at=MONDAY)
+    row = daily(account, MONDAY.date())
+    assert row.impression_count == 100
+    assert row.impression_count_gain is None
+
+
+def test_days_are_the_team_s_days():
+    account = XAccountFactory()
+    tokyo = ZoneInfo("Asia/Tokyo")
+    # 20:00 UTC on Monday is already Tuesday in Tokyo.
+    evening = MONDAY.replace(hour=20)
+    store(account, post(created_at=evening - timedelta(hours=1)), at=evening, tz=tokyo)
+    assert PostDaily.objects.get().day == date(2026, 11, 3)
+
+
+def test_a_page_with_a_post_twice_writes_it_once():
+    account = XAccountFactory()
+    store(account, post(likes=1), post(likes=1), at=MONDAY + timedelta(hours=1))
+    assert Post.objects.count() == 1
+    assert PostSnapshot.objects.count() == 1
+
+
+def test_writing_the_same_page_twice_leaves_the_same_rows():
+    account = XAccountFactory()
+    at = MONDAY + timedelta(hours=1)
+    store(account, post(likes=1), at=at)
+    rows = (PostSnapshot.objects.count(), PostDaily.objects.count(), PostMetrics.objects.count())
+    store(account, post(likes=1), at=at)
+    assert (
+        PostSnapshot.objects.count(),
+        PostDaily.objects.count(),
+        PostMetrics.objects.count(),
+    ) == rows
+
+
+def test_text_is_stored_unescaped_once():
+    account = XAccountFactory()
+    store(account, post(), at=MONDAY)
+    assert Post.objects.get().text == "Hello &amp; welcome"  # xapi unescapes; ingest keeps it
+
+
+def test_a_post_x_no_longer_finds_is_marked_deleted_and_keeps_its_history():
+    account = XAccountFactory()
+    store(account, post(), at=MONDAY)
+    gone = xapi.PartialError(type_suffix="resource-not-found", resource_id="1001")
+    store(account, at=MONDAY + timedelta(days=1), errors=[gone], asked=["1001"])
+    stored = Post.objects.get()
+    assert stored.deleted_at is not None
+    assert stored.snapshots.exists()
+
+
+def test_a_retweet_or_someone_else_s_post_is_not_stored():
+    account = XAccountFactory(x_user_id="42")
+    retweet = xapi.Post(
+        id="2002", text="RT", referenced_posts=(xapi.ReferencedPost("retweeted", "1"),)
+    )
+    foreign = xapi.Post(id="2003", text="not ours", author_id="999")
+    store(account, retweet, foreign, at=MONDAY)
+    assert not Post.objects.exists()
+
+
+def test_reads_are_billed_once_per_post_per_utc_day():
+    account = XAccountFactory()
+    assert store(account, post(), at=MONDAY).billed_reads == 1
+    assert store(account, post(likes=3), at=MONDAY + timedelta(hours=2)).billed_reads == 0
+    assert store(account, post(likes=4), at=MONDAY + timedelta(days=1)).billed_reads == 1
+
+
+def test_promoted_is_decided_by_non_public_totals_above_organic_ones():
+    account = XAccountFactory()
+    promoted = xapi.Post(
+        id="3001", text="ad", created_at=MONDAY,
+        non_public_metrics=xapi.PostNonPublicMetrics(500, 5, 5, 20),
+        organic_metrics=xapi.PostContextMetrics(300, 1, 1, 1, 3, 3),
+    )  # fmt: skip
+    plain = xapi.Post(
+        id="3002", text="no ad", created_at=MONDAY,
+        non_public_metrics=xapi.PostNonPublicMetrics(300, 3, 3, 10),
+        organic_metrics=xapi.PostContextMetrics(300, 1, 1, 1, 3, 3),
+    )  # fmt: skip
+    stored = store(account, promoted, plain, at=MONDAY, metrics=PRIVATE)
+    assert stored.promoted_ids == {3001}
+    assert dict(Post.objects.values_list("x_post_id", "promoted")) == {3001: "yes", 3002: "no"}
+
+
+def test_the_database_refuses_a_negative_count():
+    from django.db import IntegrityError, transaction
+
+    account = XAccountFactory()
+    store(account, post(), at=MONDAY)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PostMetrics.objects.update(like_count=-1)

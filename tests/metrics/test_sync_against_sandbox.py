@@ -1,0 +1,169 @@
+"""A sync stores exactly what X serves, at the floor of API requests."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+import xapi
+from metrics.models import (
+    MEDIA_COUNTS,
+    POST_COUNTS,
+    Context,
+    Media,
+    MediaMetrics,
+    Post,
+    PostMetrics,
+    SyncRun,
+)
+from metrics.planner import PRIVATE, PUBLIC, private_cutoff
+from tests.metrics.syncing import run_sync, sandbox_account, truth_client
+
+pytestmark = pytest.mark.django_db
+
+BRAND = "quartile_brand"
+
+
+@pytest.fixture
+def frozen(x_sandbox):
+    now = datetime.now(UTC).replace(microsecond=0)
+    x_sandbox.set_clock(now)
+    return now
+
+
+def _ledger_counts(sandbox, since: int = 0) -> dict[str, int]:
+    """Requests per endpoint in the sandbox's ledger, after the first `since` entries."""
+    counts: dict[str, int] = {}
+    for entry in sandbox.ledger()["requests"][since:]:
+        if entry["endpoint"]:
+            counts[entry["endpoint"]] = counts.get(entry["endpoint"], 0) + 1
+    return counts
+
+
+def test_a_first_sync_stores_what_x_serves_for_every_context(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+
+    run = run_sync(account)
+
+    assert run.outcome == SyncRun.Outcome.SUCCEEDED, run.error
+    posts = {p.x_post_id: p for p in Post.objects.filter(account=account)}
+    assert len(posts) > 100
+    cutoff = private_cutoff(frozen)
+    young = [str(x) for x, p in posts.items() if p.created_at > cutoff]
+    old = [str(x) for x, p in posts.items() if p.created_at <= cutoff]
+    with truth_client(x_sandbox, BRAND) as truth:
+        served = {}
+        for ids, metrics in [(young, PRIVATE), (old, PUBLIC)]:
+            for i in range(0, len(ids), 100):
+                for post in truth.lookup_posts(ids=ids[i : i + 100], metrics=metrics).posts:
+                    served[int(post.id)] = post
+        promoted = [str(x) for x, p in posts.items() if p.promoted == Post.Promoted.YES]
+        promoted_served = {}
+        for i in range(0, len(promoted), 100):
+            page = truth.lookup_posts(ids=promoted[i : i + 100], metrics=xapi.MetricGroup.PROMOTED)
+            promoted_served |= {int(p.id): p for p in page.posts}
+    assert promoted, "the brand account has promoted Posts"
+
+    latest = {(m.post.x_post_id, m.context): m for m in PostMetrics.objects.select_related("post")}
+    for x_id, post in served.items():
+        for context, record in [
+            (Context.PUBLIC, post.public_metrics),
+            (Context.NON_PUBLIC, post.non_public_metrics),
+            (Context.ORGANIC, post.organic_metrics),
+        ]:
+            if record is None:
+                assert (x_id, context) not in latest
+                continue
+            stored = latest[(x_id, context)]
+            for name in POST_COUNTS:
+                assert getattr(stored, name) == getattr(record, name, None), (x_id, context, name)
+    for x_id, post in promoted_served.items():
+        stored = latest[(x_id, Context.PROMOTED)]
+        for name in POST_COUNTS:
+            assert getattr(stored, name) == getattr(post.promoted_metrics, name, None)
+    # Unpromoted Posts never got promoted metrics.
+    assert {x for x, c in latest if c == Context.PROMOTED} == set(promoted_served)
+
+
+def test_a_first_sync_asks_x_at_the_floor_and_provokes_no_field_error(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run = run_sync(account)
+
+    posts = Post.objects.filter(account=account)
+    cutoff = private_cutoff(frozen)
+    young = posts.filter(created_at__gt=cutoff).count()
+    old = posts.filter(created_at__lte=cutoff).count()
+    promoted = posts.filter(promoted=Post.Promoted.YES).count()
+    ceil = lambda n: -(-n // 100)  # noqa: E731
+    counts = _ledger_counts(x_sandbox)
+    # Timeline: the young half and the old half, 100 per page; then one promoted batch series.
+    assert counts["GET /2/users/:id/tweets"] == max(ceil(young), 1) + max(ceil(old), 1)
+    assert counts.get("GET /2/tweets", 0) == ceil(promoted)
+    assert run.requests == counts
+    field_errors = [entry for entry in x_sandbox.ledger()["requests"] if entry["status"] != 200]
+    assert field_errors == []
+
+
+def test_a_second_sync_with_nothing_due_asks_only_for_new_posts(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run_sync(account)
+    mark = len(x_sandbox.ledger()["requests"])
+    x_sandbox.set_clock(frozen + timedelta(minutes=1))
+
+    run = run_sync(account)
+
+    assert run.outcome == SyncRun.Outcome.SUCCEEDED
+    assert _ledger_counts(x_sandbox, since=mark) == {"GET /2/users/:id/tweets": 1}
+
+
+def test_young_posts_come_due_by_age_and_are_refreshed_in_batches(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run_sync(account)
+    mark = len(x_sandbox.ledger()["requests"])
+    later = frozen + timedelta(minutes=20)
+    x_sandbox.set_clock(later)
+
+    run_sync(account)
+
+    # Every Post under 48 hours is due again after 15 minutes; older young ones are not yet.
+    cutoff = private_cutoff(later)
+    due = Post.objects.filter(account=account, created_at__gt=later - timedelta(hours=48))
+    not_due = Post.objects.filter(
+        account=account, created_at__gt=cutoff, created_at__lte=later - timedelta(hours=48)
+    )
+    lookups = [e for e in x_sandbox.ledger()["requests"][mark:] if e["endpoint"] == "GET /2/tweets"]
+    asked = {int(i) for e in lookups for i in e["ids"]}
+    assert set(due.values_list("x_post_id", flat=True)) <= asked | _new_ids(account, frozen)
+    assert not asked & set(not_due.values_list("x_post_id", flat=True))
+
+
+def test_a_new_post_appears_after_the_sandbox_clock_moves(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run_sync(account)
+    before = Post.objects.filter(account=account).count()
+    x_sandbox.set_clock(frozen + timedelta(days=2))
+
+    run_sync(account)
+
+    assert Post.objects.filter(account=account).count() > before
+
+
+def test_a_video_carried_by_two_posts_is_stored_once_with_its_metrics(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run_sync(account)
+    videos = Media.objects.filter(account=account, type="video")
+    assert videos.exists()
+    shared = [m for m in videos if m.posts.count() > 1]
+    assert shared, "the brand account reuses a video in two Posts"
+    contexts = set(MediaMetrics.objects.filter(media=shared[0]).values_list("context", flat=True))
+    assert Context.PUBLIC in contexts
+    for metrics in MediaMetrics.objects.filter(media__in=videos, context=Context.NON_PUBLIC):
+        counts = [getattr(metrics, n) for n in MEDIA_COUNTS[1:]]
+        assert counts == sorted(counts, reverse=True), "playback never rises between quartiles"
+
+
+def _new_ids(account, since) -> set[int]:
+    return set(
+        Post.objects.filter(account=account, first_seen_at__gt=since).values_list(
+            "x_post_id", flat=True
+        )
+    )

@@ -1,0 +1,193 @@
+"""Whatever X answers, a sync ends in its documented state with nothing lost or duplicated."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import XAccount
+from metrics import scheduler, sync
+from metrics.models import Post, PostMetrics, PostSnapshot, SyncRun
+from tests.factories import TeamFactory
+from tests.metrics.syncing import run_sync, sandbox_account
+
+pytestmark = pytest.mark.django_db
+
+BRAND, SMALL = "quartile_brand", "quartile_small"
+
+
+@pytest.fixture
+def frozen(x_sandbox):
+    now = datetime.now(UTC).replace(microsecond=0)
+    x_sandbox.set_clock(now)
+    return now
+
+
+def _rows(account) -> tuple:
+    metrics = sorted(
+        PostMetrics.objects.filter(post__account=account).values_list(
+            "post__x_post_id", "context", "impression_count", "like_count", "url_link_clicks"
+        )
+    )
+    return Post.objects.filter(account=account).count(), metrics
+
+
+@pytest.mark.parametrize("kind", ["429", "429_v1"])
+def test_a_rate_limit_defers_the_account_to_xs_reset_and_keeps_the_pages(
+    kind, x_sandbox, frozen, team
+):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    x_sandbox.fault(kind, count=1, path="/2/users/")
+
+    run = run_sync(account)
+
+    account.refresh_from_db()
+    assert run.outcome == SyncRun.Outcome.DEFERRED
+    assert "rate limited" in account.deferral_reason
+    assert account.rate_limited_until is not None
+    assert account.next_sync_at >= account.rate_limited_until
+    assert account.sync_claim == ""
+
+
+def test_a_rate_limit_mid_sync_keeps_the_pages_already_written(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    x_sandbox.fault("429", count=1, path="/2/tweets")  # the lookups, after the timeline pages
+
+    run = run_sync(account)
+
+    assert run.outcome == SyncRun.Outcome.DEFERRED
+    assert run.pages_done >= 2
+    assert Post.objects.filter(account=account).count() > 100
+
+
+def test_after_a_transient_failure_the_retry_reaches_the_same_end_state(x_sandbox, frozen, team):
+    interrupted = sandbox_account(x_sandbox, team, BRAND)
+    x_sandbox.fault("503", count=1, path="/2/tweets")  # the promoted lookups, mid-sync
+    with pytest.raises(sync.TransientSyncError):
+        run_sync(interrupted)
+    interrupted.refresh_from_db()
+    retry = sync.sync_account(account_id=interrupted.pk, claim=interrupted.sync_claim)
+    assert retry.outcome == SyncRun.Outcome.SUCCEEDED
+
+    clean = sandbox_account(x_sandbox, TeamFactory(), BRAND)
+    run_sync(clean)
+    assert _rows(interrupted) == _rows(clean)
+    assert PostSnapshot.objects.filter(post__account=interrupted).count() == (
+        PostSnapshot.objects.filter(post__account=clean).count()
+    )
+
+
+def test_a_spent_rate_limit_window_sends_nothing_and_defers(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    reset = int((frozen + timedelta(minutes=9)).timestamp())
+    account.rate_limits = {
+        "GET /2/users/:id/tweets": {"limit": 900, "remaining": 0, "reset": reset}
+    }
+    account.save()
+    before = len(x_sandbox.ledger()["requests"])
+
+    run = run_sync(account)
+
+    assert run.outcome == SyncRun.Outcome.DEFERRED
+    assert len(x_sandbox.ledger()["requests"]) == before
+    account.refresh_from_db()
+    assert account.next_sync_at > timezone.now() + timedelta(minutes=5)
+
+
+def test_a_usage_cap_defers_with_its_reason(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    x_sandbox.fault("usage_cap", count=1)
+    run = run_sync(account)
+    account.refresh_from_db()
+    assert run.outcome == SyncRun.Outcome.DEFERRED
+    assert "usage cap" in account.deferral_reason
+    assert account.next_sync_at > timezone.now() + timedelta(minutes=30)
+
+
+def test_depleted_credits_defer_with_a_reason_for_the_admin(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    x_sandbox.fault("credits_depleted", count=1)
+    run = run_sync(account)
+    account.refresh_from_db()
+    assert run.outcome == SyncRun.Outcome.DEFERRED
+    assert "credits" in account.deferral_reason
+
+
+@pytest.mark.parametrize("kind", ["503", "500", "malformed_json", "reset"])
+def test_a_transient_failure_raises_for_a_retry_and_keeps_the_claim(kind, x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    x_sandbox.fault(kind, count=1)
+    with pytest.raises(sync.TransientSyncError):
+        run_sync(account)
+    account.refresh_from_db()
+    assert account.sync_claim != ""  # the retry continues under the same claim
+    assert SyncRun.objects.get(account=account).outcome == SyncRun.Outcome.FAILED
+
+    # The retry (same claim) completes.
+    assert sync.sync_account(account_id=account.pk, claim=account.sync_claim).outcome == "succeeded"
+
+
+def test_a_hang_longer_than_the_timeout_is_a_transient_failure(x_sandbox, frozen, team, settings):
+    settings.X_HTTP_TIMEOUT_SECONDS = 1
+    account = sandbox_account(x_sandbox, team, SMALL)
+    x_sandbox.fault("hang", count=1, seconds=2)
+    with pytest.raises(sync.TransientSyncError, match="Timeout"):
+        run_sync(account)
+
+
+def test_giving_up_after_retries_defers_with_growing_backoff(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    x_sandbox.fault("503", count=1)
+    with pytest.raises(sync.TransientSyncError):
+        run_sync(account)
+    account.refresh_from_db()
+    sync.sync_give_up(account_id=account.pk, claim=account.sync_claim, error="ServerError")
+    account.refresh_from_db()
+    assert account.sync_claim == ""
+    assert account.consecutive_failures == 1
+    assert account.next_sync_at > timezone.now() + timedelta(minutes=1)
+    assert "failed repeatedly" in account.deferral_reason
+
+
+def test_a_revoked_token_marks_the_account_needs_reauth_and_stops_its_syncs(
+    x_sandbox, frozen, team
+):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    x_sandbox.fault("revoked", count=10)
+    run = run_sync(account)
+    account.refresh_from_db()
+    assert run.outcome == SyncRun.Outcome.NEEDS_REAUTH
+    assert account.status == XAccount.Status.NEEDS_REAUTH
+    assert scheduler.claim_account(account.pk, due_only=False) is None
+
+
+def test_an_oauth1_account_with_a_revoked_token_needs_reauth(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL, kind="oauth1")
+    x_sandbox.fault("revoked", count=10)
+    assert run_sync(account).outcome == SyncRun.Outcome.NEEDS_REAUTH
+
+
+def test_running_a_sync_twice_duplicates_nothing(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run_sync(account)
+    rows, snapshots = _rows(account), PostSnapshot.objects.count()
+    account.refresh_from_db()
+    XAccount.objects.filter(pk=account.pk).update(backfilled_at=None)  # the whole backfill again
+    run_sync(account)
+    assert _rows(account) == rows
+    assert PostSnapshot.objects.count() == snapshots
+
+
+def test_the_daily_read_budget_skips_old_posts_first(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run_sync(account)
+    # Tomorrow (a new UTC billing day) with a budget that covers the young Posts only.
+    x_sandbox.set_clock(frozen + timedelta(days=1, minutes=1))
+    young = Post.objects.filter(account=account, created_at__gt=frozen - timedelta(days=29)).count()
+    team.daily_post_read_budget = young + 5
+    team.save()
+
+    run = run_sync(account)
+
+    assert run.billed_post_reads <= team.daily_post_read_budget
+    assert "wait for tomorrow's read budget" in run.error
