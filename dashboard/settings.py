@@ -289,9 +289,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # A sync holds its account for this long, renewed by every page it writes; a sync whose
-# worker died is taken over by the scheduler once it runs out. Longer than a task's hard
-# time limit plus its longest retry countdown.
-SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 120, minimum=1)
+# worker died is taken over once it runs out. Longer than one page can take: a request, its
+# retry after a 401 and the token refresh between them, each bounded by the X timeout.
+SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 45, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -17,12 +17,13 @@ across all workers; pages already written stay, and the next sync asks only for 
 
 import logging
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 import xapi
@@ -53,7 +54,15 @@ def lease() -> timedelta:
 
 
 class TransientSyncError(Exception):
-    """X failed in a way that may pass: the caller retries, later."""
+    """X failed in a way that may pass: the caller retries, later, under `claim`."""
+
+    def __init__(self, message: str, *, claim: str) -> None:
+        super().__init__(message)
+        self.claim = claim
+
+
+class AccountBusy(Exception):
+    """Another live sync holds the account: try again once its lease may have run out."""
 
 
 class LostClaim(Exception):
@@ -71,11 +80,37 @@ class _Run:
         return self.client.server_now()
 
 
+def take_over(*, account_id: int, claim: str, now: datetime | None = None) -> str | None:
+    """Swap the scheduler's `claim` for this run's own token, or take over a dead sync.
+
+    Two deliveries of one message (a redelivery, a duplicate) cannot both win: the first swaps
+    the token. A sync whose worker died stops renewing its lease; once the lease has run out,
+    its message, redelivered, takes the account over. Returns the run's token; None when the
+    account is not ours to sync; raises AccountBusy while another sync's lease is live.
+    """
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    won = (
+        XAccount.objects.filter(pk=account_id, status=XAccount.Status.ACTIVE)
+        .filter(Q(sync_claim=claim) | Q(sync_claimed_until__lt=now))
+        .exclude(sync_claim="")
+        .update(sync_claim=token, sync_claimed_until=now + lease())
+    )
+    if won:
+        return token
+    if XAccount.objects.filter(
+        pk=account_id, status=XAccount.Status.ACTIVE, sync_claimed_until__gte=now
+    ).exclude(sync_claim=""):
+        raise AccountBusy(f"account {account_id} is being synced")
+    return None
+
+
 def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
-    """Sync one account under `claim`; None when the account is not ours to sync."""
-    account = XAccount.objects.select_related("team", "credential").filter(pk=account_id).first()
-    if account is None or account.status != XAccount.Status.ACTIVE or account.sync_claim != claim:
+    """Sync one account under the scheduler's `claim`; None when it is not ours to sync."""
+    claim = take_over(account_id=account_id, claim=claim)
+    if claim is None:
         return None
+    account = XAccount.objects.select_related("team", "credential").get(pk=account_id)
     rate_limits = xapi.RateLimitState.from_json(account.rate_limits or {})
     run = SyncRun.objects.create(
         account=account, team=account.team, billing_day=datetime.now(UTC).date()
@@ -108,7 +143,7 @@ def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
         except xapi.XError as exc:
             if not exc.permanent:
                 _finish_run(state, SyncRun.Outcome.FAILED, _describe(exc))
-                raise TransientSyncError(_describe(exc)) from exc
+                raise TransientSyncError(_describe(exc), claim=claim) from exc
             logger.error("sync of X account %s failed permanently: %s", account_id, _describe(exc))
             _defer(
                 state, until=state.now() + timedelta(hours=1), reason=_describe(exc), failed=True

@@ -29,7 +29,15 @@ def schedule_syncs() -> int:
 def sync_account(self, account_id: int, claim: str) -> None:
     try:
         sync.sync_account(account_id=account_id, claim=claim)
+    except sync.AccountBusy as exc:
+        # Another live sync holds it; if that one died, its lease runs out soon.
+        if self.request.retries < self.max_retries:
+            raise self.retry(countdown=settings.CELERY_TASK_MAX_COUNTDOWN, exc=exc) from exc
     except sync.TransientSyncError as exc:
         if self.request.retries < self.max_retries:
-            raise self.retry(countdown=retry_countdown(self.request.retries), exc=exc) from exc
-        sync.sync_give_up(account_id=account_id, claim=claim, error=str(exc))
+            raise self.retry(
+                args=(account_id, exc.claim),
+                countdown=retry_countdown(self.request.retries),
+                exc=exc,
+            ) from exc
+        sync.sync_give_up(account_id=account_id, claim=exc.claim, error=str(exc))

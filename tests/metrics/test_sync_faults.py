@@ -117,14 +117,14 @@ def test_depleted_credits_defer_with_a_reason_for_the_admin(x_sandbox, frozen, t
 def test_a_transient_failure_raises_for_a_retry_and_keeps_the_claim(kind, x_sandbox, frozen, team):
     account = sandbox_account(x_sandbox, team, SMALL)
     x_sandbox.fault(kind, count=1)
-    with pytest.raises(sync.TransientSyncError):
+    with pytest.raises(sync.TransientSyncError) as failure:
         run_sync(account)
     account.refresh_from_db()
-    assert account.sync_claim != ""  # the retry continues under the same claim
+    assert account.sync_claim == failure.value.claim  # held for the retry
     assert SyncRun.objects.get(account=account).outcome == SyncRun.Outcome.FAILED
 
-    # The retry (same claim) completes.
-    assert sync.sync_account(account_id=account.pk, claim=account.sync_claim).outcome == "succeeded"
+    retry = sync.sync_account(account_id=account.pk, claim=failure.value.claim)
+    assert retry.outcome == SyncRun.Outcome.SUCCEEDED
 
 
 def test_a_hang_longer_than_the_timeout_is_a_transient_failure(x_sandbox, frozen, team, settings):
@@ -191,3 +191,26 @@ def test_the_daily_read_budget_skips_old_posts_first(x_sandbox, frozen, team):
 
     assert run.billed_post_reads <= team.daily_post_read_budget
     assert "wait for tomorrow's read budget" in run.error
+
+
+def test_a_second_delivery_of_one_claim_does_not_sync_at_the_same_time(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    claim = scheduler.claim_account(account.pk, due_only=False)
+    assert sync.take_over(account_id=account.pk, claim=claim) is not None
+    with pytest.raises(sync.AccountBusy):
+        sync.sync_account(account_id=account.pk, claim=claim)
+
+
+def test_a_dead_sync_is_taken_over_once_its_lease_runs_out(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    claim = scheduler.claim_account(account.pk, due_only=False)
+    dead = sync.take_over(account_id=account.pk, claim=claim)  # its worker dies here
+    later = timezone.now() + timedelta(seconds=sync.lease().total_seconds() + 1)
+    assert sync.take_over(account_id=account.pk, claim=claim, now=later) not in (None, dead)
+
+
+def test_a_stale_message_after_the_sync_finished_does_nothing(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    claim = scheduler.claim_account(account.pk, due_only=False)
+    sync.sync_account(account_id=account.pk, claim=claim)
+    assert sync.sync_account(account_id=account.pk, claim=claim) is None
