@@ -64,6 +64,10 @@ class TransientSyncError(Exception):
 class AccountBusy(Exception):
     """Another live sync holds the account: try again once its lease may have run out."""
 
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
 
 class LostClaim(Exception):
     """Another sync owns the account now; this one stops without writing more."""
@@ -98,10 +102,16 @@ def take_over(*, account_id: int, claim: str, now: datetime | None = None) -> st
     )
     if won:
         return token
-    if XAccount.objects.filter(
-        pk=account_id, status=XAccount.Status.ACTIVE, sync_claimed_until__gte=now
-    ).exclude(sync_claim=""):
-        raise AccountBusy(f"account {account_id} is being synced")
+    busy_until = (
+        XAccount.objects.filter(
+            pk=account_id, status=XAccount.Status.ACTIVE, sync_claimed_until__gte=now
+        )
+        .exclude(sync_claim="")
+        .values_list("sync_claimed_until", flat=True)
+        .first()
+    )
+    if busy_until is not None:
+        raise AccountBusy(f"account {account_id} is being synced", until=busy_until)
     return None
 
 

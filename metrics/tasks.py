@@ -4,6 +4,7 @@ import random
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from metrics import scheduler, sync
 
@@ -30,9 +31,11 @@ def sync_account(self, account_id: int, claim: str) -> None:
     try:
         sync.sync_account(account_id=account_id, claim=claim)
     except sync.AccountBusy as exc:
-        # Another live sync holds it; if that one died, its lease runs out soon.
+        # Another live sync holds it; if that one died, its lease runs out at `until`.
         if self.request.retries < self.max_retries:
-            raise self.retry(countdown=settings.CELERY_TASK_MAX_COUNTDOWN, exc=exc) from exc
+            wait = (exc.until - timezone.now()).total_seconds() + 1
+            countdown = min(max(wait, 1), settings.CELERY_TASK_MAX_COUNTDOWN)
+            raise self.retry(countdown=countdown, exc=exc) from exc
     except sync.TransientSyncError as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(
