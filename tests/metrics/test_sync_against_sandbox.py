@@ -167,3 +167,28 @@ def _new_ids(account, since) -> set[int]:
             "x_post_id", flat=True
         )
     )
+
+
+def test_private_metrics_freeze_when_a_post_turns_30_days_old(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run_sync(account)
+    week_old = Post.objects.filter(
+        account=account,
+        created_at__lt=frozen - timedelta(days=6),
+        created_at__gt=frozen - timedelta(days=8),
+    ).first()
+    organic_before = PostMetrics.objects.get(post=week_old, context=Context.ORGANIC)
+    public_before = PostMetrics.objects.get(post=week_old, context=Context.PUBLIC)
+    later = frozen + timedelta(days=24)  # the Post is now 31 days old
+    x_sandbox.set_clock(later)
+
+    run_sync(account)
+
+    organic_after = PostMetrics.objects.get(post=week_old, context=Context.ORGANIC)
+    public_after = PostMetrics.objects.get(post=week_old, context=Context.PUBLIC)
+    assert organic_after.observed_at == organic_before.observed_at  # kept, not asked again
+    assert organic_after.impression_count == organic_before.impression_count
+    assert public_after.observed_at > public_before.observed_at
+    assert public_after.impression_count >= public_before.impression_count
+    week_old.refresh_from_db()
+    assert week_old.private_metrics_until < later
