@@ -167,17 +167,25 @@ def user_auth_for(account: XAccount) -> xapi.UserAuth:
         return oauth1_user_auth(
             token=credential.access_token.reveal(), token_secret=credential.token_secret.reveal()
         )
-    last_used: list[str] = []
+    # The token in hand and its expiry: the database is asked again only when it is about to
+    # expire (or after a 401), not before every request of a sync.
+    held: dict = {"token": None, "expires_at": None}
+
+    def remember(token: str) -> str:
+        credential = XCredential.objects.only("expires_at").get(account_id=account.pk)
+        held.update(token=token, expires_at=credential.expires_at)
+        return token
 
     def get_access_token() -> str:
-        token = credential_access_token(account_id=account.pk)
-        last_used[:] = [token]
-        return token
+        expires_at = held["expires_at"]
+        if held["token"] and (expires_at is None or expires_at - timezone.now() > REFRESH_MARGIN):
+            return held["token"]
+        return remember(credential_access_token(account_id=account.pk))
 
     def refresh_after_401() -> str:
-        token = credential_refresh(account_id=account.pk, rejected_access_token=last_used[0])
-        last_used[:] = [token]
-        return token
+        return remember(
+            credential_refresh(account_id=account.pk, rejected_access_token=held["token"])
+        )
 
     return xapi.OAuth2UserAuth(get_access_token=get_access_token, refresh=refresh_after_401)
 

@@ -27,6 +27,7 @@ from metrics.models import (
     PostSnapshot,
 )
 from metrics.planner import is_promoted
+from metrics.upsert import upsert
 
 Counts = dict[str, int | None]
 
@@ -105,36 +106,40 @@ def store_page(
                 promoted = Post.Promoted.YES if verdict else Post.Promoted.NO
         if promoted == Post.Promoted.YES:
             result.promoted_ids.add(x_id)
+        created_at = record.created_at or (
+            existing[x_id].created_at if x_id in existing else observed_at
+        )
         posts.append(
-            Post(
-                account=account,
-                x_post_id=x_id,
-                text=record.text,
-                created_at=record.created_at
-                or (existing[x_id].created_at if x_id in existing else observed_at),
-                is_reply=record.is_reply,
-                promoted=promoted,
-                public_refreshed_at=observed_at if Context.PUBLIC in contexts else None,
-                private_refreshed_at=observed_at if private else None,
-                last_read_on=billing_day,
-                deleted_at=None,
-                first_seen_at=observed_at,
-            )
+            {
+                "account_id": account.pk,
+                "x_post_id": x_id,
+                "text": record.text,
+                "created_at": created_at,
+                "is_reply": record.is_reply,
+                "promoted": promoted,
+                "public_refreshed_at": observed_at if Context.PUBLIC in contexts else None,
+                "private_refreshed_at": observed_at if private else None,
+                "last_read_on": billing_day,
+                "deleted_at": None,
+                "first_seen_at": observed_at,
+            }
         )
     update_fields = ["text", "is_reply", "promoted", "last_read_on", "deleted_at"]
     update_fields += ["public_refreshed_at"] if Context.PUBLIC in contexts else []
     update_fields += ["private_refreshed_at"] if private else []
-    Post.objects.bulk_create(
+    written = upsert(
+        Post,
         posts,
-        update_conflicts=True,
-        unique_fields=["account", "x_post_id"],
-        update_fields=update_fields,
+        unique=["account", "x_post_id"],
+        update=update_fields,
+        returning=["x_post_id", "id"],
     )
-    post_by_x_id = {post.x_post_id: post for post in posts}
+    post_pk = dict(written)
+    born_on = {row["x_post_id"]: _born_on(row["created_at"], team_tz) for row in posts}
 
     day = observed_at.astimezone(team_tz).date()
     post_rows = [
-        (post_by_x_id[x_id].pk, _born_on(post_by_x_id[x_id].created_at, team_tz), context, counts)
+        (post_pk[x_id], born_on[x_id], context, counts)
         for x_id, record in records.items()
         for context in contexts
         if (counts := _record_counts(record, context, POST_COUNTS)) is not None
@@ -142,7 +147,7 @@ def store_page(
     _record_metrics(
         PostModels, post_rows, names=POST_COUNTS, account=account, observed_at=observed_at, day=day
     )
-    _store_media(account, page, records, post_by_x_id, contexts, observed_at, team_tz, day)
+    _store_media(account, page, records, post_pk, born_on, contexts, observed_at, day)
     return result
 
 
@@ -181,53 +186,60 @@ def _mark_deleted(
     return gone
 
 
-def _store_media(account, page, records, post_by_x_id, contexts, observed_at, team_tz, day):
-    carriers: dict[str, list[Post]] = {}
+def _store_media(account, page, records, post_pk, born_on, contexts, observed_at, day):
+    carriers: dict[str, list[int]] = {}
     for x_id, record in records.items():
         for key in record.media_keys:
-            carriers.setdefault(key, []).append(post_by_x_id[x_id])
+            carriers.setdefault(key, []).append(x_id)
     media_records = {key: m for key, m in page.media.items() if key in carriers}
     if not media_records:
         return
     private = any(c != Context.PUBLIC for c in contexts)
     media = [
-        Media(
-            account=account,
-            media_key=key,
-            type=record.type or "",
-            duration_ms=record.duration_ms,
-            preview_image_url=record.preview_image_url or "",
-            public_refreshed_at=observed_at if Context.PUBLIC in contexts else None,
-            private_refreshed_at=observed_at if private else None,
-        )
+        {
+            "account_id": account.pk,
+            "media_key": key,
+            "type": record.type or "",
+            "duration_ms": record.duration_ms,
+            "preview_image_url": record.preview_image_url or "",
+            "public_refreshed_at": observed_at if Context.PUBLIC in contexts else None,
+            "private_refreshed_at": observed_at if private else None,
+        }
         for key, record in media_records.items()
     ]
     update_fields = ["type", "duration_ms", "preview_image_url"]
     update_fields += ["public_refreshed_at"] if Context.PUBLIC in contexts else []
     update_fields += ["private_refreshed_at"] if private else []
-    Media.objects.bulk_create(
-        media,
-        update_conflicts=True,
-        unique_fields=["account", "media_key"],
-        update_fields=update_fields,
+    media_pk = dict(
+        upsert(
+            Media,
+            media,
+            unique=["account", "media_key"],
+            update=update_fields,
+            returning=["media_key", "id"],
+        )
     )
-    PostMedia.objects.bulk_create(
-        [PostMedia(post=post, media=m) for m in media for post in carriers[m.media_key]],
-        ignore_conflicts=True,
+    upsert(
+        PostMedia,
+        [
+            {"post_id": post_pk[x_id], "media_id": media_pk[key]}
+            for key in media_records
+            for x_id in carriers[key]
+        ],
+        unique=["post", "media"],
+        update=[],
     )
     rows = [
         (
-            m.pk,
-            min(
-                filter(None, (_born_on(p.created_at, team_tz) for p in carriers[m.media_key])),
-                default=None,
-            ),
+            media_pk[key],
+            # A video is as old as the first Post that carries it.
+            min(filter(None, (born_on[x_id] for x_id in carriers[key])), default=None),
             context,
             counts,
         )
-        for m in media
+        for key, record in media_records.items()
         for context in contexts
-        if (counts := _record_counts(media_records[m.media_key], context, MEDIA_COUNTS)) is not None
+        if (counts := _record_counts(record, context, MEDIA_COUNTS)) is not None
     ]
     _record_metrics(
         MediaModels, rows, names=MEDIA_COUNTS, account=account, observed_at=observed_at, day=day
@@ -280,9 +292,9 @@ def _record_metrics(
             continue  # nothing changed: no snapshot, no rollup change
         baseline = _baseline(previous, born_on, day, names)
         key = {owner_id: owner, "context": context}
-        snapshots.append(kind.snapshot(**key, captured_at=captured_at, **counts))
+        snapshots.append({**key, "captured_at": captured_at, **counts})
         new_latest.append(
-            kind.latest(**key, observed_at=observed_at, day=day, baseline=baseline, **counts)
+            {**key, "observed_at": observed_at, "day": day, "baseline": baseline, **counts}
         )
         gains = {
             f"{n}_gain": None
@@ -290,27 +302,23 @@ def _record_metrics(
             else counts[n] - baseline[n]
             for n in names
         }
-        dailies.append(kind.daily(**key, account=account, day=day, **counts, **gains))
+        dailies.append({**key, "account_id": account.pk, "day": day, **counts, **gains})
     if not snapshots:
         return
     fields = list(names)
-    kind.snapshot.objects.bulk_create(
-        snapshots,
-        update_conflicts=True,
-        unique_fields=[kind.owner, "context", "captured_at"],
-        update_fields=fields,
-    )
-    kind.latest.objects.bulk_create(
+    key_fields = [owner_id, "context"]
+    upsert(kind.snapshot, snapshots, unique=[*key_fields, "captured_at"], update=fields)
+    upsert(
+        kind.latest,
         new_latest,
-        update_conflicts=True,
-        unique_fields=[kind.owner, "context"],
-        update_fields=[*fields, "observed_at", "day", "baseline"],
+        unique=key_fields,
+        update=[*fields, "observed_at", "day", "baseline"],
     )
-    kind.daily.objects.bulk_create(
+    upsert(
+        kind.daily,
         dailies,
-        update_conflicts=True,
-        unique_fields=[kind.owner, "context", "day"],
-        update_fields=[*fields, *(f"{n}_gain" for n in names)],
+        unique=[*key_fields, "day"],
+        update=[*fields, *(f"{n}_gain" for n in names)],
     )
 
 

@@ -79,6 +79,7 @@ class _Run:
     claim: str
     run: SyncRun
     client: xapi.XClient
+    lease_until: datetime | None = None
 
     def now(self) -> datetime:
         return self.client.server_now()
@@ -299,12 +300,17 @@ def _store(state: _Run, page: xapi.Page, metrics: xapi.MetricGroup, asked_ids=()
 
 
 def _renew_claim(state: _Run) -> None:
+    """Extend the lease once half of it is spent, saving the rate-limit state with it."""
+    now = timezone.now()
+    if state.lease_until is not None and state.lease_until - now > lease() / 2:
+        return
     renewed = XAccount.objects.filter(pk=state.account.pk, sync_claim=state.claim).update(
-        sync_claimed_until=timezone.now() + lease(),
+        sync_claimed_until=now + lease(),
         rate_limits=state.client.rate_limits.to_json(),
     )
     if not renewed:
         raise LostClaim
+    state.lease_until = now + lease()
 
 
 def _planned(state: _Run, pages: int) -> None:

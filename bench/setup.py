@@ -1,0 +1,42 @@
+"""Shared set-up of the benchmarks: a dedicated PostgreSQL database and Django."""
+
+import os
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def bench_database(name: str) -> str:
+    """Create (or recreate) a database for one benchmark; return its DATABASE_URL."""
+    import psycopg
+
+    server = os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(server)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def django_setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, os.getcwd())
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # DEBUG keeps every query in memory: not what a worker does
+    call_command("migrate", verbosity=0)
+
+
+def table(headers: list[str], rows: list[tuple]) -> str:
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
