@@ -263,7 +263,7 @@ CELERY_BROKER_FOLDER = Path(env_str("CELERY_BROKER_FOLDER", str(VAR_DIR / "celer
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 55,
+        "visibility_timeout": 45,
         # kombu sweeps unacked messages of dead workers every interval x throttle seconds.
         "unacked_restore_interval": 5,
         "unacked_restore_throttle": 1,
