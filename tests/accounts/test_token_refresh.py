@@ -22,6 +22,15 @@ def _expire_soon(account: XAccount) -> None:
     )
 
 
+def _revoke_at_x(credential: XCredential, hint: str) -> None:
+    xapi.revoke_oauth2_token(
+        app=credentials.x_app(),
+        endpoints=credentials.x_endpoints(),
+        token=getattr(credential, hint).reveal(),
+        token_type_hint=hint,
+    )
+
+
 def _refresh_is_refused_at_x(sandbox, refresh_token: str) -> bool:
     answer = requests.post(
         f"{sandbox.base_url}/2/oauth2/token",
@@ -63,11 +72,7 @@ def test_a_fresh_token_is_used_as_it_is(x_sandbox, client_for, team, admin):
 def test_a_401_refreshes_once_and_retries(x_sandbox, client_for, team, admin):
     account = connected_account(client_for(admin), team)
     credential = XCredential.objects.get(account=account)
-    # The access token is revoked at X (the refresh token still works).
-    xapi.revoke_oauth2_token(
-        app=credentials.x_app(), endpoints=credentials.x_endpoints(),
-        token=credential.access_token.reveal(), token_type_hint="access_token",
-    )  # fmt: skip
+    _revoke_at_x(credential, "access_token")  # the refresh token still works
 
     with credentials.client_for(account) as client:
         assert client.get_me().username == account.username
@@ -81,10 +86,7 @@ def test_a_401_refreshes_once_and_retries(x_sandbox, client_for, team, admin):
 def test_a_refused_refresh_marks_the_account_needs_reauth(x_sandbox, client_for, team, admin):
     account = connected_account(client_for(admin), team)
     credential = XCredential.objects.get(account=account)
-    xapi.revoke_oauth2_token(
-        app=credentials.x_app(), endpoints=credentials.x_endpoints(),
-        token=credential.refresh_token.reveal(), token_type_hint="refresh_token",
-    )  # fmt: skip
+    _revoke_at_x(credential, "refresh_token")  # ends the whole grant
     _expire_soon(account)
 
     with pytest.raises(xapi.RefreshRejected):
