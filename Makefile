@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format bench key clean
+.PHONY: install run test reliability lint format bench key clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+reliability: install
+	$(BIN)/python -m pytest -m reliability tests/reliability $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

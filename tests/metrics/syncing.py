@@ -7,6 +7,7 @@ from accounts.crypto import Secret
 from accounts.models import XAccount, XCredential
 from metrics import scheduler, sync
 from tests.factories import XAccountFactory
+from tests.workers import broker_env
 
 
 def sandbox_account(sandbox, team, username: str, kind: str = "oauth2") -> XAccount:
@@ -51,3 +52,19 @@ def truth_client(sandbox, username: str) -> xapi.XClient:
         auth=xapi.OAuth2UserAuth(get_access_token=lambda: token),
         endpoints=xapi.XEndpoints.under_one_base(sandbox.base_url),
     )
+
+
+def worker_env(sandbox, broker: str, folder, **extra) -> dict[str, str]:
+    base = sandbox.base_url
+    return {
+        **broker_env(broker, folder),
+        "DEBUG": "true",
+        "X_API_BASE_URL": base,
+        "X_AUTHORIZE_URL": f"{base}/i/oauth2/authorize",
+        "X_OAUTH1_AUTHORIZE_URL": f"{base}/oauth/authorize",
+        "X_CLIENT_ID": "quartile-demo-client",
+        "X_CLIENT_SECRET": "quartile-demo-client-secret",
+        "X_CONSUMER_KEY": "quartile-demo-consumer",
+        "X_CONSUMER_SECRET": "quartile-demo-consumer-secret",
+        **extra,
+    }

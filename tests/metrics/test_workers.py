@@ -18,8 +18,8 @@ from dashboard.celery import app as celery_app
 from metrics import scheduler, tasks
 from metrics.models import Post, PostMetrics, PostSnapshot, SyncRun
 from tests.factories import TeamFactory
-from tests.metrics.syncing import run_sync, sandbox_account
-from tests.workers import broker_env, celery_worker, client_app, wait_until
+from tests.metrics.syncing import run_sync, sandbox_account, worker_env
+from tests.workers import celery_worker, client_app, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -27,22 +27,6 @@ NEEDS_REDIS = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="redelivery needs the Redis broker (set REDIS_URL)"
 )
 BRAND, SMALL, ARCH = "quartile_brand", "quartile_small", "quartile_arch"
-
-
-def worker_env(sandbox, broker: str, folder, **extra) -> dict[str, str]:
-    base = sandbox.base_url
-    return {
-        **broker_env(broker, folder),
-        "DEBUG": "true",
-        "X_API_BASE_URL": base,
-        "X_AUTHORIZE_URL": f"{base}/i/oauth2/authorize",
-        "X_OAUTH1_AUTHORIZE_URL": f"{base}/oauth/authorize",
-        "X_CLIENT_ID": "quartile-demo-client",
-        "X_CLIENT_SECRET": "quartile-demo-client-secret",
-        "X_CONSUMER_KEY": "quartile-demo-consumer",
-        "X_CONSUMER_SECRET": "quartile-demo-consumer-secret",
-        **extra,
-    }
 
 
 @pytest.fixture
