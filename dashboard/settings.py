@@ -300,17 +300,31 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # retry after a 401 and the token refresh between them, each bounded by the X timeout.
 SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 45, minimum=1)
 
+# Error reports hide the locals of token-handling code and OAuth query strings.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.errors.QuartileExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "dashboard.errors.QuartileExceptionReporter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["production"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
         "django.db.backends": {"level": "INFO"},
-        # Both log whole token responses and signed requests at DEBUG: never let them through.
+        # They log whole token responses, signed requests and request URLs at DEBUG.
         "requests_oauthlib": {"level": "WARNING"},
         "oauthlib": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
     },
 }
 
