@@ -106,3 +106,49 @@ def test_a_redis_restart_during_syncs_loses_nothing(
         clean = sandbox_account(x_sandbox, TeamFactory(), account.username)
         run_sync(clean)
         assert _end_state(account)[:2] == _end_state(clean)[:2]
+
+
+def test_x_failing_for_some_accounts_leaves_each_in_its_state_and_delays_no_other(
+    x_sandbox, frozen, tmp_path, private_redis
+):
+    for n in range(4):
+        x_sandbox.add_user(f"faulty_{n}", posts=150)
+    hanging, limited, revoked, healthy = (
+        sandbox_account(x_sandbox, TeamFactory(), f"faulty_{n}") for n in range(4)
+    )
+    timeline = "/2/users/{}/tweets"
+    x_sandbox.fault("hang", count=100, seconds=8, path=timeline.format(hanging.x_user_id))
+    x_sandbox.fault("429", count=100, path=timeline.format(limited.x_user_id))
+    x_sandbox.fault("revoked", count=100, path=timeline.format(revoked.x_user_id))
+    env = _env(x_sandbox, private_redis, tmp_path, X_HTTP_TIMEOUT_SECONDS="3")
+    with celery_worker(env, tmp_path / "w.log", concurrency=2):
+        started = time.monotonic()
+        for account in (hanging, limited, revoked, healthy):
+            claim = scheduler.claim_account(account.pk, due_only=False)
+            _send(private_redis, tmp_path, "metrics.tasks.sync_account", account.pk, claim)
+        wait_until(
+            lambda: XAccount.objects.get(pk=healthy.pk).last_synced_at is not None,
+            timeout=30,
+            message=(tmp_path / "w.log").read_text()[-3000:],
+        )
+        healthy_after = time.monotonic() - started
+        wait_until(
+            lambda: (
+                XAccount.objects.get(pk=revoked.pk).status == XAccount.Status.NEEDS_REAUTH
+                and XAccount.objects.get(pk=limited.pk).rate_limited_until is not None
+            ),
+            timeout=60,
+            message=(tmp_path / "w.log").read_text()[-3000:],
+        )
+        # The hanging account times out, retries with backoff, then waits with a reason.
+        wait_until(
+            lambda: "failed repeatedly" in XAccount.objects.get(pk=hanging.pk).deferral_reason,
+            timeout=150,
+            message=(tmp_path / "w.log").read_text()[-3000:],
+        )
+    assert healthy_after < 15, f"the healthy account waited {healthy_after:.0f} s"
+    assert Post.objects.filter(account=healthy).count() > 100
+    limited.refresh_from_db()
+    assert "rate limited" in limited.deferral_reason
+    hanging.refresh_from_db()
+    assert hanging.sync_claim == "" and hanging.next_sync_at is not None
