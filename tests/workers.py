@@ -19,7 +19,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_database_url() -> str:
+def database_url_for_workers() -> str:
     """A DATABASE_URL naming the database this test process is using."""
     conf = connection.settings_dict
     if conf["ENGINE"] == "django.db.backends.sqlite3":
@@ -58,7 +58,7 @@ def client_app(kind: str, folder: Path) -> Celery:
 def celery_worker(
     env: dict[str, str], log: Path, *, concurrency: int = 1, name: str = "test", beat: bool = False
 ) -> Iterator[subprocess.Popen]:
-    full_env = {**os.environ, "DATABASE_URL": test_database_url(), **env}
+    full_env = {**os.environ, "DATABASE_URL": database_url_for_workers(), **env}
     command = [
         sys.executable, "-m", "celery", "-A", "dashboard", "worker",
         "--loglevel", "INFO", "--concurrency", str(concurrency), "--hostname", f"{name}@%h",
