@@ -143,3 +143,29 @@ def test_ten_concurrent_callers_make_exactly_one_refresh(x_sandbox, client_for, 
     assert results == [final] * 10
     account.refresh_from_db()
     assert account.status == XAccount.Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_a_crash_between_rotation_and_commit_ends_in_reconnect_not_a_retry_loop(
+    x_sandbox, client_for, team, admin, monkeypatch
+):
+    account = connected_account(client_for(admin), team)
+    _expire_soon(account)
+    original_save = XCredential.save
+
+    def crash(self, *args, **kwargs):
+        raise RuntimeError("the worker died before the commit")
+
+    # X rotates the tokens, then the process dies before storing them.
+    monkeypatch.setattr(XCredential, "save", crash)
+    with pytest.raises(RuntimeError):
+        credentials.credential_access_token(account_id=account.pk)
+    monkeypatch.setattr(XCredential, "save", original_save)
+    token_requests = requests_to(x_sandbox, "POST", "/2/oauth2/token")
+
+    with pytest.raises(xapi.RefreshRejected):
+        credentials.credential_access_token(account_id=account.pk)
+
+    account.refresh_from_db()
+    assert account.status == XAccount.Status.NEEDS_REAUTH
+    assert requests_to(x_sandbox, "POST", "/2/oauth2/token") == token_requests + 1
