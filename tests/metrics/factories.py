@@ -1,0 +1,224 @@
+"""factory_boy factories for Posts, media, their metric history and sync runs.
+
+The row factories write exactly what a test says (hand-computed dailies). `HistoryWriter` stores
+readings of X the way the sync does (snapshot, latest values, the day's end value and gain in the
+team's time zone), for tests that need a consistent history rather than hand-picked rows;
+`sync_ran` records a sync so that its day is not a gap.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import factory
+from django.utils import timezone
+
+from metrics.models import (
+    MEDIA_COUNTS,
+    POST_COUNTS,
+    Context,
+    Media,
+    MediaDaily,
+    MediaMetrics,
+    MediaSnapshot,
+    Post,
+    PostDaily,
+    PostMedia,
+    PostMetrics,
+    PostSnapshot,
+    SyncRun,
+)
+from tests.factories import XAccountFactory
+
+
+def _team_day(obj, at: datetime):
+    return at.astimezone(obj.account.team.tzinfo).date()
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    account = factory.SubFactory(XAccountFactory)
+    x_post_id = factory.Sequence(lambda n: 1_800_000_000_000_000_000 + n)
+    text = factory.Sequence(lambda n: f"Post number {n}")
+    created_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    first_seen_at = factory.LazyAttribute(lambda o: o.created_at)
+    promoted = Post.Promoted.NO
+
+
+class MediaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Media
+
+    account = factory.SubFactory(XAccountFactory)
+    media_key = factory.Sequence(lambda n: f"13_{1_700_000_000_000_000_000 + n}")
+    type = "video"
+    duration_ms = 30_000
+
+
+class PostMediaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostMedia
+
+    post = factory.SubFactory(PostFactory)
+    media = factory.SubFactory(MediaFactory, account=factory.SelfAttribute("..post.account"))
+
+
+def video_for(*posts: Post, **kwargs) -> Media:
+    """A video carried by the given Posts (of one account)."""
+    media = MediaFactory(account=posts[0].account, **kwargs)
+    for post in posts:
+        PostMedia.objects.create(post=post, media=media)
+    return media
+
+
+class PostSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostSnapshot
+
+    post = factory.SubFactory(PostFactory)
+    context = Context.PUBLIC
+    captured_at = factory.LazyFunction(timezone.now)
+
+
+class PostMetricsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostMetrics
+
+    post = factory.SubFactory(PostFactory)
+    context = Context.PUBLIC
+    observed_at = factory.LazyFunction(timezone.now)
+    day = factory.LazyAttribute(lambda o: _team_day(o.post, o.observed_at))
+
+
+class PostDailyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostDaily
+
+    post = factory.SubFactory(PostFactory)
+    account = factory.LazyAttribute(lambda o: o.post.account)
+    context = Context.PUBLIC
+    day = factory.LazyFunction(lambda: timezone.localdate())
+
+
+class MediaSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MediaSnapshot
+
+    media = factory.SubFactory(MediaFactory)
+    context = Context.PUBLIC
+    captured_at = factory.LazyFunction(timezone.now)
+
+
+class MediaMetricsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MediaMetrics
+
+    media = factory.SubFactory(MediaFactory)
+    context = Context.PUBLIC
+    observed_at = factory.LazyFunction(timezone.now)
+    day = factory.LazyAttribute(lambda o: _team_day(o.media, o.observed_at))
+
+
+class MediaDailyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MediaDaily
+
+    media = factory.SubFactory(MediaFactory)
+    account = factory.LazyAttribute(lambda o: o.media.account)
+    context = Context.PUBLIC
+    day = factory.LazyFunction(lambda: timezone.localdate())
+
+
+class SyncRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SyncRun
+
+    account = factory.SubFactory(XAccountFactory)
+    team = factory.LazyAttribute(lambda o: o.account.team)
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(seconds=20))
+    outcome = SyncRun.Outcome.SUCCEEDED
+    pages_planned = 3
+    pages_done = 3
+    billing_day = factory.LazyAttribute(lambda o: o.started_at.astimezone(UTC).date())
+
+
+def sync_ran(account, at: datetime, **kwargs) -> SyncRun:
+    """A sync of `account` at `at`; a successful one also moves its `last_synced_at`."""
+    run = SyncRunFactory(account=account, started_at=at, **kwargs)
+    if run.outcome == SyncRun.Outcome.SUCCEEDED and (
+        account.last_synced_at is None or account.last_synced_at < at
+    ):
+        account.last_synced_at = run.finished_at
+        account.save(update_fields=["last_synced_at"])
+    return run
+
+
+class HistoryWriter:
+    """Stores readings of X the way the sync does, in memory, then in a few bulk inserts.
+
+    Each reading appends a snapshot, moves the latest values and sets the day's rollup: the
+    end value and the gain over the previous observed day's end value (0 before the object
+    existed; unknown, None, when it was first seen after the day it was created). Readings of
+    one object and context must come in time order.
+    """
+
+    MODELS = {
+        "post": (PostSnapshot, PostMetrics, PostDaily, POST_COUNTS),
+        "media": (MediaSnapshot, MediaMetrics, MediaDaily, MEDIA_COUNTS),
+    }
+
+    def __init__(self):
+        self.snapshots = {"post": [], "media": []}
+        self.latest = {"post": {}, "media": {}}
+        self.daily = {"post": {}, "media": {}}
+        # (kind, object id, context) -> (day, end values of that day, end values the day before)
+        self.days: dict[tuple, tuple] = {}
+
+    def observe(self, kind: str, obj, at: datetime, context: str, counts: dict) -> None:
+        snapshot_model, latest_model, daily_model, names = self.MODELS[kind]
+        unknown = set(counts) - set(names)
+        assert not unknown, f"not a metric: {unknown}"
+        values = {name: counts.get(name) for name in names}
+        tz = obj.account.team.tzinfo
+        day = at.astimezone(tz).date()
+        key = (kind, obj.pk, context)
+        if key in self.days and self.days[key][0] == day:
+            before = self.days[key][2]
+        elif key in self.days:
+            before = self.days[key][1]
+        else:
+            created = (
+                obj.created_at if kind == "post" else min(p.created_at for p in obj.posts.all())
+            )
+            before = dict.fromkeys(names, 0) if created.astimezone(tz).date() == day else None
+        self.days[key] = (day, values, before)
+        owner = {kind: obj}
+        self.snapshots[kind].append(
+            snapshot_model(**owner, context=context, captured_at=at, **values)
+        )
+        self.latest[kind][obj.pk, context] = latest_model(
+            **owner, context=context, observed_at=at, day=day, **values
+        )
+        gains = {
+            f"{n}_gain": None
+            if values[n] is None or before is None or before.get(n) is None
+            else values[n] - before[n]
+            for n in names
+        }
+        self.daily[kind][obj.pk, context, day] = daily_model(
+            **owner, account=obj.account, context=context, day=day, **values, **gains
+        )
+
+    def observe_post(self, post: Post, at: datetime, context: str, **counts) -> None:
+        self.observe("post", post, at, context, counts)
+
+    def observe_media(self, media: Media, at: datetime, context: str, **counts) -> None:
+        self.observe("media", media, at, context, counts)
+
+    def flush(self) -> None:
+        for kind, (snapshot_model, latest_model, daily_model, _) in self.MODELS.items():
+            snapshot_model.objects.bulk_create(self.snapshots[kind])
+            latest_model.objects.bulk_create(self.latest[kind].values())
+            daily_model.objects.bulk_create(self.daily[kind].values())
+        self.__init__()

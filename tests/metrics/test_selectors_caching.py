@@ -1,0 +1,96 @@
+"""Reads are cached per account and moved by its syncs: final days once, today until it syncs."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from metrics.models import Context
+from metrics.selectors import (
+    Period,
+    PostSort,
+    Scope,
+    overview,
+    team_accounts,
+    team_today,
+    top_posts,
+)
+from tests.factories import TeamFactory, XAccountFactory
+from tests.metrics.factories import PostDailyFactory, PostFactory, sync_ran
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    return TeamFactory(time_zone="UTC")
+
+
+def _scope(team, period):
+    return Scope(team, tuple(team_accounts(team=team)), period)
+
+
+def _impressions(post, day, gain):
+    PostDailyFactory(post=post, day=day, context=Context.PUBLIC, impression_count_gain=gain)
+
+
+def test_final_days_are_read_from_the_database_once(team, django_assert_num_queries):
+    account = XAccountFactory(team=team, connected_at=datetime(2026, 1, 1, tzinfo=team.tzinfo))
+    post = PostFactory(account=account, created_at=datetime(2026, 3, 1, tzinfo=team.tzinfo))
+    sync_ran(account, datetime(2026, 3, 2, 12, tzinfo=team.tzinfo))
+    _impressions(post, date(2026, 3, 2), 100)
+    period = Period(date(2026, 3, 2), date(2026, 3, 3))
+
+    first = overview(scope=_scope(team, period)).kpis[0].current.total
+    _impressions(post, date(2026, 3, 3), 5)  # a final day cannot change: this never happens
+    with django_assert_num_queries(0):
+        again = overview(scope=Scope(team, (account,), period)).kpis[0].current.total
+
+    assert first == again == 100
+
+
+def test_a_sync_of_an_account_refreshes_what_it_changed_today(team):
+    now = timezone.now()
+    brand = XAccountFactory(team=team, username="brand", connected_at=now - timedelta(days=9))
+    small = XAccountFactory(team=team, username="small", connected_at=now - timedelta(days=9))
+    today = team_today(team)
+    posts = {a: PostFactory(account=a, created_at=now - timedelta(days=2)) for a in (brand, small)}
+    for account in (brand, small):
+        sync_ran(account, now - timedelta(minutes=30))
+        _impressions(posts[account], today, 10)
+    period = Period(today, today)
+    assert overview(scope=_scope(team, period)).kpis[0].current.total == 20
+
+    PostDailyFactory._meta.model.objects.filter(post=posts[brand], day=today).update(
+        impression_count_gain=50
+    )
+    sync_ran(brand, now - timedelta(minutes=1))
+
+    assert overview(scope=_scope(team, period)).kpis[0].current.total == 60
+
+
+def test_top_posts_merge_each_accounts_first_posts_and_follow_their_syncs(team):
+    now = timezone.now()
+    today = team_today(team)
+    accounts = [XAccountFactory(team=team, connected_at=now - timedelta(days=9)) for _ in range(2)]
+    gains = {0: [5, 40, 10], 1: [30, 20, 1]}
+    posts = {}
+    for n, account in enumerate(accounts):
+        sync_ran(account, now - timedelta(minutes=30))
+        for gain in gains[n]:
+            post = PostFactory(account=account, created_at=now - timedelta(days=1))
+            _impressions(post, today, gain)
+            posts[gain] = post
+    period = Period(today, today)
+
+    top, total = top_posts(scope=_scope(team, period), sort=PostSort(), limit=3)
+
+    assert [r.metrics["impression_count"].public for r in top] == [40, 30, 20]
+    assert total == 6
+
+    _impressions(PostFactory(account=accounts[1], created_at=now - timedelta(hours=2)), today, 99)
+    sync_ran(accounts[1], now - timedelta(minutes=1))
+    top, total = top_posts(scope=_scope(team, period), sort=PostSort(), limit=3)
+
+    assert [r.metrics["impression_count"].public for r in top] == [99, 40, 30]
+    assert total == 7
