@@ -53,7 +53,8 @@ def team_view(*, role: Role = Role.MEMBER) -> Callable:
         def wrapper(request: HttpRequest, team_slug: str, *args, **kwargs) -> HttpResponse:
             membership = get_membership_or_404(request.user, team_slug, role=role)
             request.membership = membership
-            request.session[LAST_TEAM_SESSION_KEY] = team_slug
+            if request.session.get(LAST_TEAM_SESSION_KEY) != team_slug:
+                request.session[LAST_TEAM_SESSION_KEY] = team_slug  # a write only on a switch
             return view(request, membership, *args, **kwargs)
 
         return wrapper

@@ -3,14 +3,20 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.urls import team_urlpatterns
-from dashboard import views
+from dashboard import downloads, pages, views
 
 # The admin's login goes through allauth, so its rate limits protect it too.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Quartile administration"
 
 team_patterns = [
-    path("", views.team_home, name="team_home"),
+    path("", pages.overview, name="team_home"),
+    path("posts/<int:post_id>/", pages.post_detail, name="team_post_detail"),
+    path("videos/", pages.videos, name="team_videos"),
+    path("export/posts.csv", downloads.export_posts, name="team_export_posts"),
+    path("export/daily.csv", downloads.export_daily, name="team_export_daily"),
+    path("export/videos.csv", downloads.export_videos, name="team_export_videos"),
+    path("export/snapshots.csv", downloads.export_snapshots, name="team_export_snapshots"),
     path("accounts/", views.x_accounts, name="team_x_accounts"),
     path("accounts/<int:pk>/refresh/", views.x_account_refresh, name="team_x_account_refresh"),
     path(

@@ -30,12 +30,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("team_home", team_slug=team.slug)
 
 
-@team_view()
-@require_GET
-def team_home(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return render(request, "dashboard/team_home.html", {"team": membership.team})
-
-
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

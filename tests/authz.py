@@ -26,6 +26,13 @@ class TeamRoute:
 
 TEAM_ROUTES: dict[str, TeamRoute] = {
     "team_home": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK),
+    "team_post_detail": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK, target="post"),
+    "team_videos": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK),
+    # Every role may download what it sees (streamed: tests/dashboard/test_exports_*.py).
+    "team_export_posts": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK),
+    "team_export_daily": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK),
+    "team_export_videos": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK),
+    "team_export_snapshots": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK),
     "team_members": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK),
     "team_member_role": TeamRoute(
         "POST", Role.ADMIN, HTTPStatus.FOUND, {"role": "admin"}, target="member"

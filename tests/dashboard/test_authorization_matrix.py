@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import ROLE_RANK, Membership, Role
 from tests.authz import LIBRARY_PREFIXES, OTHER_ROUTES, TEAM_ROUTES, TeamRoute, all_routes
 from tests.factories import InvitationFactory, MembershipFactory, XAccountFactory
+from tests.metrics.factories import PostFactory
 
 PERSONAS = ["owner", "admin", "member", "outsider", "anonymous"]
 
@@ -48,6 +49,8 @@ def _url(name: str, route: TeamRoute, team) -> str:
         args.append(InvitationFactory(team=team).pk)
     elif route.target == "x_account":
         args.append(XAccountFactory(team=team).pk)
+    elif route.target == "post":
+        args.append(PostFactory(account__team=team).pk)
     return reverse(name, args=args)
 
 

@@ -1,0 +1,247 @@
+"""Plotly figures as plain dicts, built from selector rows (pure functions, no queries).
+
+A figure goes to the page through `json_script` and `static/js/charts.js` draws it, so no inline
+script is needed. Organic, promoted and "after 30 days" keep the same colours on every chart (the
+CSS variables --organic, --promoted and --after30 of quartile.css). Text that people wrote (Post
+text) is HTML-escaped, because Plotly renders a subset of HTML in labels and hovers.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from html import escape
+
+from metrics.selectors import (
+    POST_METRICS,
+    Coverage,
+    DailyTotalRow,
+    FunnelStep,
+    GrowthPoint,
+    VideoRow,
+)
+
+ORGANIC = "#2563eb"
+PROMOTED = "#f59e0b"
+AFTER_30 = "#9ca3af"
+GAP_FILL = "rgba(100, 116, 139, 0.18)"
+PARTIAL_FILL = "rgba(100, 116, 139, 0.08)"
+AFTER_30_LABEL = "After 30 days (split not reported)"
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
+
+
+def _layout(**overrides) -> dict:
+    layout = {
+        "autosize": True,
+        "height": 300,
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
+        "font": {"family": FONT, "size": 12, "color": "#111827"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+        "hoverlabel": {"namelength": -1},
+        "yaxis": {"rangemode": "tozero", "gridcolor": "#e5e7eb", "separatethousands": True},
+    }
+    layout.update(overrides)
+    return layout
+
+
+def _figure(data: list[dict], layout: dict) -> dict:
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def truncate(text: str, length: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _day(day: date) -> str:
+    return day.isoformat()
+
+
+def _half_day_before(day: date) -> str:
+    return (datetime.combine(day, time(12)) - timedelta(days=1)).isoformat(sep=" ")
+
+
+def daily_chart(rows: Sequence[DailyTotalRow], *, metric: str) -> dict:
+    """Gains per day, organic and promoted side by side, and the unsplit growth after day 30.
+
+    A day without data has no bar (None), a shaded band and a "no data" marker with the
+    reasons; a day with some accounts missing gets a lighter band.
+    """
+    info = POST_METRICS[metric]
+    days = [_day(r.day) for r in rows]
+
+    def values(part: str) -> list:
+        return [None if r.parts is None else getattr(r.parts, part) for r in rows]
+
+    hover = "%{y:,}<extra>%{fullData.name}</extra>"
+    data = [
+        {"type": "bar", "name": "Organic", "x": days, "y": values("organic"),
+         "marker": {"color": ORGANIC}, "hovertemplate": hover},
+        {"type": "bar", "name": "Promoted", "x": days, "y": values("promoted"),
+         "marker": {"color": PROMOTED}, "hovertemplate": hover},
+    ]  # fmt: skip
+    if info.public:
+        data.append(
+            {"type": "bar", "name": AFTER_30_LABEL, "x": days, "y": values("after_30"),
+             "marker": {"color": AFTER_30}, "hovertemplate": hover}
+        )  # fmt: skip
+    shapes, gap_days, gap_text = [], [], []
+    for row in rows:
+        if row.coverage == Coverage.FULL:
+            continue
+        shapes.append(
+            {
+                "type": "rect", "xref": "x", "yref": "paper", "layer": "below",
+                "x0": _half_day_before(row.day), "x1": _half_day_before(row.day + timedelta(1)),
+                "y0": 0, "y1": 1, "line": {"width": 0},
+                "fillcolor": GAP_FILL if row.coverage == Coverage.NONE else PARTIAL_FILL,
+            }
+        )  # fmt: skip
+        gap_days.append(_day(row.day))
+        title = "No data" if row.coverage == Coverage.NONE else "Partial data"
+        gap_text.append(f"{title}<br>" + "<br>".join(escape(n) for n in row.missing_summary))
+    if gap_days:
+        data.append(
+            {
+                "type": "scatter", "mode": "markers", "name": "No data (no successful sync)",
+                "x": gap_days, "y": [1] * len(gap_days), "yaxis": "y2",
+                "marker": {"symbol": "x-thin-open", "size": 9, "color": "#64748b"},
+                "text": gap_text, "hovertemplate": "%{text}<extra></extra>",
+            }
+        )  # fmt: skip
+    return _figure(
+        data,
+        _layout(
+            barmode="group",
+            bargap=0.2,
+            hovermode="x unified",
+            xaxis={"type": "date", "tickformat": "%b %-d", "hoverformat": "%a %b %-d, %Y"},
+            yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
+            yaxis={**_layout()["yaxis"], "title": {"text": info.label}},
+            shapes=shapes,
+        ),
+    )
+
+
+def funnel_chart(steps: Sequence[FunnelStep]) -> dict:
+    """Plays reaching each quartile, organic and promoted side by side, with retention."""
+    labels = [s.label for s in steps]
+
+    def trace(name: str, part: str, color: str) -> dict:
+        retention = [getattr(s.retention, part) for s in steps]
+        return {
+            "type": "bar",
+            "name": name,
+            "x": labels,
+            "y": [getattr(s.counts, part) for s in steps],
+            "text": ["" if r is None else f"{r * 100:.0f} %" for r in retention],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "marker": {"color": color},
+            "hovertemplate": "%{x}: %{y:,} plays (%{text} of starts)<extra>" + name + "</extra>",
+        }
+
+    return _figure(
+        [trace("Organic", "organic", ORGANIC), trace("Promoted", "promoted", PROMOTED)],
+        _layout(
+            barmode="group",
+            bargap=0.25,
+            hovermode="closest",
+            xaxis={"type": "category"},
+            margin={"l": 56, "r": 16, "t": 28, "b": 40},
+        ),
+    )
+
+
+def growth_chart(points: Sequence[GrowthPoint], *, metric: str, froze_on: date | None) -> dict:
+    """Cumulative values since posting; organic and promoted end where X froze them."""
+    info = POST_METRICS[metric]
+    points = [p for p in points if p.metric == metric]
+    days = [_day(p.day) for p in points]
+    hover = "%{y:,}<extra>%{fullData.name}</extra>"
+
+    def line(name: str, part: str, color: str, dash: str = "solid") -> dict:
+        return {
+            "type": "scatter", "mode": "lines+markers", "name": name, "x": days,
+            "y": [getattr(p, part) for p in points], "connectgaps": False,
+            "line": {"color": color, "width": 2, "dash": dash}, "marker": {"size": 4},
+            "hovertemplate": hover,
+        }  # fmt: skip
+
+    data = [line("Organic", "organic", ORGANIC), line("Promoted", "promoted", PROMOTED)]
+    if info.public:
+        data.append(line(AFTER_30_LABEL, "after_30", AFTER_30))
+    shapes, annotations = [], []
+    if froze_on is not None and points and points[0].day <= froze_on <= points[-1].day:
+        shapes.append(
+            {"type": "line", "xref": "x", "yref": "paper", "x0": _day(froze_on),
+             "x1": _day(froze_on), "y0": 0, "y1": 1, "line": {"color": "#64748b", "dash": "dot"}}
+        )  # fmt: skip
+        annotations.append(
+            {"x": _day(froze_on), "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom",
+             "showarrow": False, "text": "Day 30: split froze", "font": {"size": 11}}
+        )  # fmt: skip
+    for point in points:
+        if point.gap:
+            shapes.append(
+                {"type": "rect", "xref": "x", "yref": "paper", "layer": "below",
+                 "x0": _half_day_before(point.day),
+                 "x1": _half_day_before(point.day + timedelta(1)),
+                 "y0": 0, "y1": 1, "line": {"width": 0}, "fillcolor": GAP_FILL}
+            )  # fmt: skip
+    return _figure(
+        data,
+        _layout(
+            hovermode="x unified",
+            xaxis={"type": "date", "tickformat": "%b %-d", "hoverformat": "%a %b %-d, %Y"},
+            yaxis={**_layout()["yaxis"], "title": {"text": f"{info.label} (cumulative)"}},
+            shapes=shapes,
+            annotations=annotations,
+        ),
+    )
+
+
+def video_label(video: VideoRow) -> str:
+    """How a video is named on a chart: the text of the first Post carrying it, escaped."""
+    if video.posts:
+        return escape(truncate(video.posts[0].text, 40))
+    return escape(video.media_key)
+
+
+def video_views_chart(videos: Sequence[VideoRow]) -> dict:
+    """Views of the top videos, organic, promoted and unsplit stacked, one bar per video."""
+    videos = list(videos)[::-1]  # Plotly draws the first category at the bottom
+    labels = [f"{video_label(v)} · {escape(v.media_key[-6:])}" for v in videos]
+    hover_text = [
+        escape(truncate(v.posts[0].text, 120)) if v.posts else escape(v.media_key) for v in videos
+    ]
+
+    def trace(name: str, part: str, color: str) -> dict:
+        return {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "y": labels,
+            "x": [v.metrics["view_count"].get(part) for v in videos],
+            "marker": {"color": color},
+            "customdata": hover_text,
+            "hovertemplate": "%{customdata}<br>%{x:,} views<extra>" + name + "</extra>",
+        }
+
+    data = [trace("Organic", "organic", ORGANIC), trace("Promoted", "promoted", PROMOTED)]
+    if any(v.metrics["view_count"].after_30 for v in videos):
+        data.append(trace(AFTER_30_LABEL, "after_30", AFTER_30))
+    return _figure(
+        data,
+        _layout(
+            barmode="stack",
+            legend={**_layout()["legend"], "traceorder": "normal"},
+            height=max(240, 28 * len(videos) + 80),
+            margin={"l": 200, "r": 16, "t": 16, "b": 40},
+            hovermode="closest",
+            yaxis={"automargin": True, "type": "category"},
+            xaxis={"rangemode": "tozero", "gridcolor": "#e5e7eb", "separatethousands": True},
+        ),
+    )

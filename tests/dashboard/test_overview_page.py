@@ -1,0 +1,201 @@
+"""The Overview: KPIs, daily charts, funnel and top Posts, with every filter in the URL."""
+
+import json
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from metrics import selectors
+from metrics.models import SyncRun
+from metrics.selectors import Period, PeriodMode, Scope
+from tests.factories import XAccountFactory
+from tests.metrics.factories import PostFactory, SyncRunFactory
+from tests.metrics.histories import seed_synced_team
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(client, team, query=""):
+    return client.get(reverse("team_home", args=[team.slug]) + (f"?{query}" if query else ""))
+
+
+def _figure(response, key: str) -> dict:
+    html = response.content.decode()
+    marker = f'<script id="figure-{key}" type="application/json">'
+    start = html.index(marker) + len(marker)
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_without_accounts_an_admin_is_asked_to_connect_one(team, admin, client_for):
+    response = _get(client_for(admin), team)
+
+    assert response.status_code == HTTPStatus.OK
+    assert b"Connect an X account" in response.content
+    assert reverse("team_x_accounts", args=[team.slug]).encode() in response.content
+
+
+def test_without_accounts_a_member_is_asked_to_see_an_admin(team, member, client_for):
+    response = _get(client_for(member), team)
+
+    assert b"Ask one of the team's admins" in response.content
+
+
+def test_during_the_first_sync_the_page_shows_its_progress(team, member, client_for):
+    account = XAccountFactory(team=team, username="brand", sync_claim="abc")
+    SyncRunFactory(account=account, outcome=SyncRun.Outcome.RUNNING, pages_planned=8, pages_done=3)
+
+    response = _get(client_for(member), team)
+
+    content = response.content.decode()
+    assert "The first sync is running" in content
+    assert '<progress max="1" value="0.375">' in content
+    assert "3 of 8 pages" in content
+    assert reverse("team_x_account_progress", args=[team.slug, account.pk]) in content
+
+
+def test_the_overview_shows_the_kpis_and_charts_of_the_selectors(team, member, client_for):
+    synced = seed_synced_team(team)
+    scope = Scope(team, tuple(synced.accounts), Period.last(7, today=selectors.team_today(team)))
+    expected = selectors.overview(scope=scope)
+
+    response = _get(client_for(member), team, "range=7")
+
+    assert response.status_code == HTTPStatus.OK
+    content = response.content.decode()
+    impressions = expected.kpis[0]
+    assert f"{impressions.current.total:,}" in content
+    assert f"{impressions.current.organic:,}" in content
+    figure = _figure(response, "impression_count")
+    organic = next(t for t in figure["data"] if t["name"] == "Organic")
+    assert organic["y"] == [
+        r.parts and r.parts.organic for r in expected.series("impression_count")
+    ]
+    assert organic["marker"]["color"] == "#2563eb"
+    assert "Updated" in content and "ago" in content
+
+
+def test_a_gap_day_is_marked_on_the_chart_and_not_drawn_as_zero(team, member, client_for):
+    synced = seed_synced_team(team)
+    gap = synced.gap_days["brand"][0]
+
+    figure = _figure(_get(client_for(member), team, "range=7"), "impression_count")
+
+    days = next(t for t in figure["data"] if t["name"] == "Organic")["x"]
+    marker = next(t for t in figure["data"] if t["name"].startswith("No data"))
+    assert gap.isoformat() in marker["x"]
+    assert "deferred" in marker["text"][marker["x"].index(gap.isoformat())]
+    assert len(figure["layout"]["shapes"]) == len(marker["x"])
+    assert gap.isoformat() in days
+
+
+def test_the_filters_live_in_the_url(team, member, client_for):
+    synced = seed_synced_team(team)
+    small = synced.accounts[1]
+    today = selectors.team_today(team)
+    start = today - timedelta(days=5)
+
+    response = _get(
+        client_for(member),
+        team,
+        f"range=custom&start={start}&end={today}&mode=created&account={small.pk}",
+    )
+
+    content = response.content.decode()
+    assert "Posts created in the period" in content
+    assert f'value="{start.isoformat()}"' in content
+    assert f'name="account" value="{small.pk}" checked' in content
+    assert "SmallCo update 1" in content and "Launch day" not in content
+
+
+def test_a_custom_range_that_makes_no_sense_falls_back_to_28_days(team, member, client_for):
+    seed_synced_team(team)
+    today = selectors.team_today(team)
+
+    response = _get(
+        client_for(member), team, f"range=custom&start={today}&end={today - timedelta(days=3)}"
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "The range must start before it ends." in response.content.decode()
+    assert 'value="28" checked' in response.content.decode()
+
+
+def test_the_top_posts_sort_by_the_chosen_column(team, member, client_for):
+    synced = seed_synced_team(team)
+    scope = Scope(team, tuple(synced.accounts), Period.last(28, today=selectors.team_today(team)))
+    sort = selectors.PostSort.parse("url_link_clicks.promoted")
+    first = selectors.top_posts(scope=scope, sort=sort, limit=1)[0][0]
+
+    content = _get(client_for(member), team, "sort=url_link_clicks.promoted").content.decode()
+
+    assert (
+        content.index(f'data-post="{first.post_id}"')
+        < content.index('data-post="', content.index("<tbody", content.index("posts-table")) + 1)
+        + 200
+    )
+    assert 'aria-sort="descending"' in content
+
+
+def test_post_text_is_escaped_on_the_page(team, member, client_for):
+    seed_synced_team(team)
+
+    content = _get(client_for(member), team).content.decode()
+
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+def test_the_page_makes_the_same_number_of_queries_whatever_the_data_size(
+    team, member, client_for, django_assert_max_num_queries
+):
+    synced = seed_synced_team(team)
+    client = client_for(member)
+    _get(client, team, "range=7")  # the session learns the team once, on the first visit
+    cache.clear()  # cold: nothing cached yet, the most queries a page makes
+    with django_assert_max_num_queries(15) as small:
+        _get(client, team, "range=90")
+    for n in range(40):
+        PostFactory(account=synced.brand, created_at=timezone.now() - timedelta(days=n % 20))
+    cache.clear()
+    with django_assert_max_num_queries(15) as large:
+        _get(client, team, "range=90")
+    with django_assert_max_num_queries(15) as warm:
+        _get(client, team, "range=90")
+    cache.clear()
+    with django_assert_max_num_queries(15):
+        _get(client, team, "range=90&mode=created")
+
+    assert len(small.captured_queries) == len(large.captured_queries)
+    assert len(warm.captured_queries) < len(large.captured_queries)
+
+
+def test_created_mode_compares_posts_created_in_each_period(team, member, client_for):
+    synced = seed_synced_team(team)
+    scope = Scope(
+        team,
+        tuple(synced.accounts),
+        Period.last(7, today=selectors.team_today(team)),
+        PeriodMode.CREATED,
+    )
+    kpi = selectors.overview(scope=scope).kpis[0]
+
+    content = _get(client_for(member), team, "range=7&mode=created").content.decode()
+
+    assert f"{kpi.current.total:,}" in content
+    assert "the lifetime totals of the Posts created then" in content
+
+
+def test_each_chart_has_a_table_that_says_which_days_have_no_data(team, member, client_for):
+    synced = seed_synced_team(team)
+    gap = synced.gap_days["brand"][0]
+
+    content = _get(client_for(member), team, "range=7").content.decode()
+
+    row = content[content.index(f'<tr class="gap"><th scope="row"><time datetime="{gap}">') :]
+    row = row[: row.index("</tr>")]
+    assert "Partial" in row and "deferred (rate limit or read budget): @brand" in row
+    assert content.count("Show as table") == 4

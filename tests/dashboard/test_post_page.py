@@ -1,0 +1,97 @@
+"""One Post: its text and media, every metric in every context, growth curves, its funnels."""
+
+import json
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from tests.metrics.factories import PostFactory
+from tests.metrics.histories import seed_synced_team
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(client, team, post):
+    return client.get(reverse("team_post_detail", args=[team.slug, post.pk]))
+
+
+def _figure_ids(content: str) -> list[str]:
+    return [part.split('"', 1)[0] for part in content.split('<script id="figure-')[1:]]
+
+
+@pytest.fixture
+def synced(team):
+    return seed_synced_team(team)
+
+
+def test_a_post_page_shows_every_context_growth_and_its_video_funnel(synced, member, client_for):
+    post = synced.posts[0]  # promoted, with a video
+
+    response = _get(client_for(member), synced.team, post)
+
+    assert response.status_code == HTTPStatus.OK
+    content = response.content.decode()
+    assert "Launch day!" in content and "Promoted" in content
+    assert post.x_url in content
+    for heading in ("Public", "Non-public", "Organic", "Promoted", "After 30 days"):
+        assert f">{heading}<" in content
+    assert _figure_ids(content) == [
+        "growth-impression_count",
+        "growth-url_link_clicks",
+        "growth-user_profile_clicks",
+        f"funnel-{synced.videos[1].pk}",
+    ]
+    assert "Private metrics are reported until" in content
+
+
+def test_a_post_past_day_30_says_its_private_metrics_froze(synced, member, client_for):
+    content = _get(client_for(member), synced.team, synced.posts[2]).content.decode()
+
+    assert "froze on" in content
+    assert "Day 30: split froze" in content
+
+
+def test_the_growth_curve_is_cumulative_and_breaks_on_gap_days(synced, member, client_for):
+    post = synced.posts[3]
+    content = _get(client_for(member), synced.team, post).content.decode()
+    marker = '<script id="figure-growth-impression_count" type="application/json">'
+    start = content.index(marker) + len(marker)
+    figure = json.loads(content[start : content.index("</script>", start)])
+
+    organic = next(t for t in figure["data"] if t["name"] == "Organic")
+    known = [v for v in organic["y"] if v is not None]
+    gap = synced.gap_days["brand"][0].isoformat()
+    assert known == sorted(known)  # cumulative
+    assert organic["y"][organic["x"].index(gap)] is None
+
+
+def test_another_teams_post_does_not_exist_here(synced, member, client_for):
+    other = PostFactory()
+
+    assert _get(client_for(member), synced.team, other).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_post_page_escapes_its_text(synced, member, client_for):
+    content = _get(client_for(member), synced.team, synced.posts[2]).content.decode()
+
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+def test_the_post_page_offers_its_downloads(synced, member, client_for):
+    post = synced.posts[0]
+
+    content = _get(client_for(member), synced.team, post).content.decode()
+
+    for kind in ("posts", "daily", "snapshots"):
+        url = reverse(f"team_export_{kind}", args=[synced.team.slug])
+        assert f"{url}?post={post.pk}" in content
+
+
+def test_the_post_page_makes_a_few_queries(
+    synced, member, client_for, django_assert_max_num_queries
+):
+    client = client_for(member)
+    with django_assert_max_num_queries(15):
+        _get(client, synced.team, synced.posts[0])
