@@ -71,7 +71,8 @@ def main() -> None:
     from django.conf import settings
 
     settings.X_API_BASE_URL = server.base_url
-    settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = "quartile-demo-client", "quartile-demo-client-secret"
+    settings.X_CLIENT_ID = "quartile-demo-client"
+    settings.X_CLIENT_SECRET = "quartile-demo-client-secret"
     now = datetime.now(UTC).replace(microsecond=0)
     sandbox.set_clock(now)
     team = Team.objects.create(name="Bench", slug="bench", daily_post_read_budget=10**9)
@@ -100,7 +101,8 @@ def main() -> None:
     def halves(account) -> tuple[int, int]:
         posts = Post.objects.filter(account=account)
         cutoff = private_cutoff(now)
-        return posts.filter(created_at__gt=cutoff).count(), posts.filter(created_at__lte=cutoff).count()
+        young = posts.filter(created_at__gt=cutoff).count()
+        return young, posts.filter(created_at__lte=cutoff).count()
 
     rows = []
     # 1. The 3,500-Post account.
@@ -158,9 +160,10 @@ def main() -> None:
         ["scenario", "requests", "floor", "billed reads", "wall s", "Posts/s", "SQL/page med/max"],
         rows,
     ))  # fmt: skip
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"\nmemory (RSS) across the {count} accounts: first {memory[0]:.0f} MB, "
-        f"last {memory[-1]:.0f} MB, peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        f"last {memory[-1]:.0f} MB, peak {peak:.0f} MB"
     )
     _ingest_throughput(sandbox, now)
     server.stop()
@@ -205,7 +208,10 @@ def _ingest_throughput(sandbox, now) -> None:
                 team_tz=team.tzinfo, billing_day=now.date(),
             ).posts  # fmt: skip
     seconds = time.perf_counter() - started
-    print(f"ingest (parse + store, no HTTP): {stored} Posts in {seconds:.2f} s = {stored / seconds:,.0f} Posts/s")
+    rate = stored / seconds
+    print(
+        f"ingest (parse + store, no HTTP): {stored} Posts in {seconds:.2f} s = {rate:,.0f} Posts/s"
+    )
 
 
 if __name__ == "__main__":
