@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 from django.db import models
+from django.db.models import FilteredRelation, Q
 
 import xapi
 from accounts.models import XAccount
@@ -86,12 +87,13 @@ def store_page(
     if not records:
         return result
 
-    existing = {
-        post.x_post_id: post
-        for post in Post.objects.filter(account=account, x_post_id__in=records).only(
-            "id", "x_post_id", "last_read_on", "promoted", "created_at"
-        )
-    }
+    existing = _with_latest(
+        Post.objects.filter(account=account, x_post_id__in=records),
+        key="x_post_id",
+        fields=("id", "last_read_on", "promoted", "created_at"),
+        names=POST_COUNTS,
+        contexts=contexts,
+    )
     result.posts = len(records)
     result.billed_reads = sum(
         1 for x_id in records if x_id not in existing or existing[x_id].last_read_on != billing_day
@@ -136,6 +138,11 @@ def store_page(
     )
     post_pk = dict(written)
     born_on = {row["x_post_id"]: _born_on(row["created_at"], team_tz) for row in posts}
+    post_latest = {
+        (post_pk[x_id], context): values
+        for x_id, known in existing.items()
+        for context, values in known.latest.items()
+    }
 
     day = observed_at.astimezone(team_tz).date()
     post_rows = [
@@ -145,9 +152,16 @@ def store_page(
         if (counts := _record_counts(record, context, POST_COUNTS)) is not None
     ]
     _record_metrics(
-        PostModels, post_rows, names=POST_COUNTS, account=account, observed_at=observed_at, day=day
+        PostModels,
+        post_rows,
+        post_latest,
+        names=POST_COUNTS,
+        account=account,
+        observed_at=observed_at,
+        day=day,
     )
-    _store_media(account, page, records, post_pk, born_on, contexts, observed_at, day)
+    new_posts = {x_id for x_id in records if x_id not in existing}
+    _store_media(account, page, records, post_pk, new_posts, born_on, contexts, observed_at, day)
     return result
 
 
@@ -186,7 +200,7 @@ def _mark_deleted(
     return gone
 
 
-def _store_media(account, page, records, post_pk, born_on, contexts, observed_at, day):
+def _store_media(account, page, records, post_pk, new_posts, born_on, contexts, observed_at, day):
     carriers: dict[str, list[int]] = {}
     for x_id, record in records.items():
         for key in record.media_keys:
@@ -194,41 +208,43 @@ def _store_media(account, page, records, post_pk, born_on, contexts, observed_at
     media_records = {key: m for key, m in page.media.items() if key in carriers}
     if not media_records:
         return
-    private = any(c != Context.PUBLIC for c in contexts)
-    media = [
-        {
-            "account_id": account.pk,
-            "media_key": key,
-            "type": record.type or "",
-            "duration_ms": record.duration_ms,
-            "preview_image_url": record.preview_image_url or "",
-            "public_refreshed_at": observed_at if Context.PUBLIC in contexts else None,
-            "private_refreshed_at": observed_at if private else None,
-        }
-        for key, record in media_records.items()
-    ]
-    update_fields = ["type", "duration_ms", "preview_image_url"]
-    update_fields += ["public_refreshed_at"] if Context.PUBLIC in contexts else []
-    update_fields += ["private_refreshed_at"] if private else []
-    media_pk = dict(
-        upsert(
-            Media,
-            media,
-            unique=["account", "media_key"],
-            update=update_fields,
-            returning=["media_key", "id"],
+    known = _with_latest(
+        Media.objects.filter(account=account, media_key__in=media_records),
+        key="media_key",
+        fields=("id",),
+        names=MEDIA_COUNTS,
+        contexts=contexts,
+    )
+    media_pk = {key: entry.id for key, entry in known.items()}
+    new_media = [key for key in media_records if key not in known]
+    if new_media:
+        media_pk |= dict(
+            upsert(
+                Media,
+                [
+                    {
+                        "account_id": account.pk,
+                        "media_key": key,
+                        "type": media_records[key].type or "",
+                        "duration_ms": media_records[key].duration_ms,
+                        "preview_image_url": media_records[key].preview_image_url or "",
+                    }
+                    for key in new_media
+                ],
+                unique=["account", "media_key"],
+                # A racing writer may have added it: update so that RETURNING gives its id.
+                update=["type"],
+                returning=["media_key", "id"],
+            )
         )
-    )
-    upsert(
-        PostMedia,
-        [
-            {"post_id": post_pk[x_id], "media_id": media_pk[key]}
-            for key in media_records
-            for x_id in carriers[key]
-        ],
-        unique=["post", "media"],
-        update=[],
-    )
+    # Links change only when a Post or a video is new.
+    links = [
+        {"post_id": post_pk[x_id], "media_id": media_pk[key]}
+        for key in media_records
+        for x_id in carriers[key]
+        if x_id in new_posts or key in new_media
+    ]
+    upsert(PostMedia, links, unique=["post", "media"], update=[])
     rows = [
         (
             media_pk[key],
@@ -241,9 +257,66 @@ def _store_media(account, page, records, post_pk, born_on, contexts, observed_at
         for context in contexts
         if (counts := _record_counts(record, context, MEDIA_COUNTS)) is not None
     ]
+    latest = {
+        (entry.id, context): values
+        for entry in known.values()
+        for context, values in entry.latest.items()
+    }
     _record_metrics(
-        MediaModels, rows, names=MEDIA_COUNTS, account=account, observed_at=observed_at, day=day
+        MediaModels,
+        rows,
+        latest,
+        names=MEDIA_COUNTS,
+        account=account,
+        observed_at=observed_at,
+        day=day,
     )
+
+
+@dataclass
+class _Known:
+    """A stored Post or video, some of its fields, and its latest values per context."""
+
+    id: int
+    fields: dict
+    latest: dict[str, "_Latest"]
+
+    def __getattr__(self, name: str):
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class _Latest:
+    day: date
+    baseline: dict | None
+    counts: Counts
+
+
+def _with_latest(queryset, *, key: str, fields, names, contexts) -> dict[object, _Known]:
+    """The stored objects of `queryset` by `key`, with their latest values in `contexts`: one
+    query (a LEFT JOIN on the latest values of just those contexts)."""
+    latest = FilteredRelation("latest", condition=Q(latest__context__in=contexts))
+    columns = ("latest_in__context", "latest_in__day", "latest_in__baseline")
+    rows = queryset.annotate(latest_in=latest).values(
+        key, *fields, *columns, *(f"latest_in__{n}" for n in names)
+    )
+    found: dict[object, _Known] = {}
+    for row in rows:
+        entry = found.get(row[key])
+        if entry is None:
+            entry = found[row[key]] = _Known(
+                id=row["id"], fields={f: row[f] for f in fields}, latest={}
+            )
+        if row["latest_in__context"] is not None:
+            entry.latest[row["latest_in__context"]] = _Latest(
+                day=row["latest_in__day"],
+                baseline=row["latest_in__baseline"],
+                counts={n: row[f"latest_in__{n}"] for n in names},
+            )
+    return found
 
 
 @dataclass(frozen=True)
@@ -261,6 +334,7 @@ MediaModels = _Models("media", MediaMetrics, MediaSnapshot, MediaDaily)
 def _record_metrics(
     kind: _Models,
     rows: list[tuple[int, date | None, Context, Counts]],
+    latest: Mapping[tuple[int, str], _Latest],
     *,
     names: tuple[str, ...],
     account: XAccount,
@@ -277,18 +351,11 @@ def _record_metrics(
     owner_id = f"{kind.owner}_id"
     # Deduplicate keys: PostgreSQL refuses to upsert one row twice in a statement.
     by_key = {(owner, context): (born_on, counts) for owner, born_on, context, counts in rows}
-    latest = {
-        (getattr(row, owner_id), row.context): row
-        for row in kind.latest.objects.filter(
-            **{f"{owner_id}__in": {owner for owner, _ in by_key}},
-            context__in={context for _, context in by_key},
-        )
-    }
     captured_at = observed_at.replace(second=0, microsecond=0)
     snapshots, new_latest, dailies = [], [], []
     for (owner, context), (born_on, counts) in by_key.items():
         previous = latest.get((owner, context))
-        if previous is not None and all(getattr(previous, n) == counts[n] for n in names):
+        if previous is not None and all(previous.counts[n] == counts[n] for n in names):
             continue  # nothing changed: no snapshot, no rollup change
         baseline = _baseline(previous, born_on, day, names)
         key = {owner_id: owner, "context": context}
@@ -323,10 +390,10 @@ def _record_metrics(
 
 
 def _baseline(
-    previous: models.Model | None, born_on: date | None, day: date, names: tuple[str, ...]
+    previous: _Latest | None, born_on: date | None, day: date, names: tuple[str, ...]
 ) -> Mapping[str, int | None] | None:
     if previous is None:
         return dict.fromkeys(names, 0) if born_on == day else None
     if previous.day == day:
         return previous.baseline
-    return {n: getattr(previous, n) for n in names}
+    return dict(previous.counts)

@@ -112,8 +112,6 @@ class Media(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     preview_image_url = models.URLField(max_length=500, blank=True)
     posts = models.ManyToManyField(Post, through="PostMedia", related_name="media")
-    public_refreshed_at = models.DateTimeField(null=True, blank=True)
-    private_refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
