@@ -136,10 +136,11 @@ def _seed(sandbox_url: str, now: datetime) -> tuple[str, list[str], list[int]]:
     from django.contrib.sessions.backends.db import SessionStore
 
     from accounts import services
-    from accounts.crypto import Secret
-    from accounts.models import Membership, User, XAccount, XCredential
+    from accounts.models import Membership, User
     from metrics import scheduler, sync
     from metrics.models import Post
+    from tests._sandbox import SandboxClient
+    from tests.metrics.syncing import sandbox_account
 
     settings.X_API_BASE_URL = sandbox_url
     settings.X_CLIENT_ID, settings.X_CLIENT_SECRET = (
@@ -154,29 +155,10 @@ def _seed(sandbox_url: str, now: datetime) -> tuple[str, list[str], list[int]]:
         for n in range(1, PEOPLE)
     ]
     Membership.objects.bulk_create(Membership(team=team, user=p) for p in people[1:])
+    sandbox = SandboxClient(sandbox_url)
     for n in range(ACCOUNTS):
-        username = f"load_{n:02d}"
-        requests.post(
-            f"{sandbox_url}/_sandbox/users", json={"username": username, "posts": 400}, timeout=30
-        )
-        token = requests.post(
-            f"{sandbox_url}/_sandbox/tokens", json={"username": username, "kind": "oauth2"},
-            timeout=30,
-        ).json()  # fmt: skip
-        user = next(
-            u
-            for u in requests.get(f"{sandbox_url}/_sandbox/users", timeout=30).json()["users"]
-            if u["username"] == username
-        )
-        account = XAccount.objects.create(
-            team=team, x_user_id=user["id"], username=username, auth_method="oauth2",
-            post_count=user["posts"],
-        )  # fmt: skip
-        XCredential.objects.create(
-            account=account, access_token=Secret(token["access_token"]),
-            refresh_token=Secret(token["refresh_token"]), scopes=token["scope"],
-            expires_at=now + timedelta(hours=2),
-        )  # fmt: skip
+        sandbox.add_user(f"load_{n:02d}", posts=400)
+        account = sandbox_account(sandbox, team, f"load_{n:02d}")
         sync.sync_account(account_id=account.pk, claim=scheduler.claim_account(account.pk))
     sessions = []
     for person in people:

@@ -57,13 +57,13 @@ def main() -> None:
 
     from django.db import connection
 
-    from accounts.crypto import Secret
-    from accounts.models import Team, XAccount, XCredential
+    from accounts.models import Team, XAccount
     from metrics import scheduler, sync
     from metrics.models import Post
     from metrics.planner import private_cutoff
     from sandbox import SandboxConfig, create_app, start_in_thread
     from tests._sandbox import SandboxClient
+    from tests.metrics.syncing import sandbox_account
 
     server = start_in_thread(create_app(SandboxConfig()))
     sandbox = SandboxClient(server.base_url)
@@ -78,18 +78,7 @@ def main() -> None:
     team = Team.objects.create(name="Bench", slug="bench", daily_post_read_budget=10**9)
 
     def connect(username: str) -> XAccount:
-        token = sandbox.mint_token(username, "oauth2")
-        user = sandbox.user(username)
-        account = XAccount.objects.create(
-            team=team, x_user_id=user["id"], username=username, auth_method="oauth2",
-            post_count=user["posts"],
-        )  # fmt: skip
-        XCredential.objects.create(
-            account=account, access_token=Secret(token["access_token"]),
-            refresh_token=Secret(token["refresh_token"]), scopes=token["scope"],
-            expires_at=now + timedelta(hours=2),
-        )  # fmt: skip
-        return account
+        return sandbox_account(sandbox, team, username)
 
     def synced(account: XAccount, counter: QueryCounter) -> tuple[float, object]:
         claim = scheduler.claim_account(account.pk, due_only=False)
