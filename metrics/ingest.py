@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import FilteredRelation, Q
 
 import xapi
@@ -72,9 +72,11 @@ def store_page(
     team_tz: tzinfo,
     billing_day: date,
     asked_ids: Iterable[str] = (),
+    all_new: bool = False,
 ) -> StoredPage:
     """Store what one answer says. `asked_ids` are the ids of a lookup: those X reports as not
-    found are marked deleted (their history stays)."""
+    found are marked deleted (their history stays). `all_new` says that none of the page's
+    Posts is stored yet (a first sync's timeline), which spares looking them up."""
     result = StoredPage()
     contexts = contexts_of(metrics)
     # Only the account's own original Posts: a retweet's metrics belong to someone else.
@@ -87,12 +89,16 @@ def store_page(
     if not records:
         return result
 
-    existing = _with_latest(
-        Post.objects.filter(account=account, x_post_id__in=records),
-        key="x_post_id",
-        fields=("id", "last_read_on", "promoted", "created_at"),
-        names=POST_COUNTS,
-        contexts=contexts,
+    existing = (
+        {}
+        if all_new
+        else _with_latest(
+            Post.objects.filter(account=account, x_post_id__in=records),
+            key="x_post_id",
+            fields=("id", "last_read_on", "promoted", "created_at"),
+            names=POST_COUNTS,
+            contexts=contexts,
+        )
     )
     result.posts = len(records)
     result.billed_reads = sum(
@@ -161,7 +167,10 @@ def store_page(
         day=day,
     )
     new_posts = {x_id for x_id in records if x_id not in existing}
-    _store_media(account, page, records, post_pk, new_posts, born_on, contexts, observed_at, day)
+    _store_media(
+        account, page, records, post_pk, new_posts, born_on, contexts, observed_at, day,
+        all_new=all_new,
+    )  # fmt: skip
     return result
 
 
@@ -200,7 +209,9 @@ def _mark_deleted(
     return gone
 
 
-def _store_media(account, page, records, post_pk, new_posts, born_on, contexts, observed_at, day):
+def _store_media(
+    account, page, records, post_pk, new_posts, born_on, contexts, observed_at, day, *, all_new
+):
     carriers: dict[str, list[int]] = {}
     for x_id, record in records.items():
         for key in record.media_keys:
@@ -208,35 +219,53 @@ def _store_media(account, page, records, post_pk, new_posts, born_on, contexts, 
     media_records = {key: m for key, m in page.media.items() if key in carriers}
     if not media_records:
         return
-    known = _with_latest(
-        Media.objects.filter(account=account, media_key__in=media_records),
-        key="media_key",
-        fields=("id",),
-        names=MEDIA_COUNTS,
-        contexts=contexts,
-    )
-    media_pk = {key: entry.id for key, entry in known.items()}
-    new_media = [key for key in media_records if key not in known]
-    if new_media:
-        media_pk |= dict(
-            upsert(
-                Media,
-                [
-                    {
-                        "account_id": account.pk,
-                        "media_key": key,
-                        "type": media_records[key].type or "",
-                        "duration_ms": media_records[key].duration_ms,
-                        "preview_image_url": media_records[key].preview_image_url or "",
-                    }
-                    for key in new_media
-                ],
-                unique=["account", "media_key"],
-                # A racing writer may have added it: update so that RETURNING gives its id.
-                update=["type"],
-                returning=["media_key", "id"],
-            )
+
+    def insert(keys):
+        return upsert(
+            Media,
+            [
+                {
+                    "account_id": account.pk,
+                    "media_key": key,
+                    "type": media_records[key].type or "",
+                    "duration_ms": media_records[key].duration_ms,
+                    "preview_image_url": media_records[key].preview_image_url or "",
+                }
+                for key in keys
+            ],
+            unique=["account", "media_key"],
+            # A row that exists is touched, so that RETURNING gives its id too.
+            update=["type"],
+            returning=["media_key", "id"],
+            returning_inserted=connection.vendor == "postgresql",
         )
+
+    def stored(keys):
+        return _with_latest(
+            Media.objects.filter(account=account, media_key__in=keys),
+            key="media_key",
+            fields=("id",),
+            names=MEDIA_COUNTS,
+            contexts=contexts,
+        )
+
+    if all_new and connection.vendor == "postgresql":
+        # A first sync's page: its videos are mostly new, so write first and look up only
+        # those that were already stored (a video carried by Posts on several pages).
+        written = insert(media_records)
+        media_pk = {key: pk for key, pk, _ in written}
+        new_media = [key for key, _, inserted in written if inserted]
+        known = (
+            stored([key for key, _, inserted in written if not inserted])
+            if len(new_media) < len(written)
+            else {}
+        )
+    else:
+        known = stored(media_records)
+        media_pk = {key: entry.id for key, entry in known.items()}
+        new_media = [key for key in media_records if key not in known]
+        if new_media:
+            media_pk |= {key: pk for key, pk, *_ in insert(new_media)}
     # Links change only when a Post or a video is new.
     links = [
         {"post_id": post_pk[x_id], "media_id": media_pk[key]}

@@ -199,6 +199,9 @@ def _sync(state: _Run) -> None:
     # timeline to the last 30 days (x-api.md §2.2); retweets are not ours and would error.
     fresh: set[int] = set()
     promoted: set[int] = set()
+    # With nothing stored yet (deleted Posts included), the timeline's pages hold only new
+    # Posts: no lookup of stored ones is needed.
+    all_new = not Post.objects.filter(account=account).exists()
     young_pages = client.iter_timeline(
         user_id=account.x_user_id,
         metrics=PRIVATE,
@@ -207,8 +210,8 @@ def _sync(state: _Run) -> None:
     )
     oldest_young = None
     for page in young_pages:
-        stored = _store(state, page, PRIVATE)
-        fresh |= {int(p.id) for p in page.posts}
+        stored = _store(state, page, PRIVATE, all_new=all_new and not fresh & _ids(page))
+        fresh |= _ids(page)
         promoted |= stored.promoted_ids
         if page.meta.oldest_id:
             oldest_young = page.meta.oldest_id
@@ -222,8 +225,8 @@ def _sync(state: _Run) -> None:
         for page in client.iter_timeline(
             user_id=account.x_user_id, metrics=PUBLIC, exclude=("retweets",), **until
         ):
-            _store(state, page, PUBLIC)
-            fresh |= {int(p.id) for p in page.posts}
+            _store(state, page, PUBLIC, all_new=all_new and not fresh & _ids(page))
+            fresh |= _ids(page)
 
     plan = plan_lookups(
         posts=_post_states(account) if backfill else known,
@@ -269,7 +272,13 @@ def _lookup(state: _Run, batch: LookupBatch) -> StoredPage:
     return _store(state, page, batch.metrics, asked_ids=batch.ids)
 
 
-def _store(state: _Run, page: xapi.Page, metrics: xapi.MetricGroup, asked_ids=()) -> StoredPage:
+def _ids(page: xapi.Page) -> set[int]:
+    return {int(p.id) for p in page.posts}
+
+
+def _store(
+    state: _Run, page: xapi.Page, metrics: xapi.MetricGroup, asked_ids=(), all_new: bool = False
+) -> StoredPage:
     """Write one answer, the run's progress and the rate-limit state in one transaction."""
     observed_at = state.now()
     run = state.run
@@ -284,6 +293,7 @@ def _store(state: _Run, page: xapi.Page, metrics: xapi.MetricGroup, asked_ids=()
             team_tz=state.account.team.tzinfo,
             billing_day=run.billing_day,
             asked_ids=asked_ids,
+            all_new=all_new,
         )
         run.pages_done += 1
         run.pages_planned = max(run.pages_planned, run.pages_done)

@@ -21,12 +21,14 @@ def upsert(
     unique: Sequence[str],
     update: Sequence[str],
     returning: Sequence[str] = (),
+    returning_inserted: bool = False,
 ) -> list[tuple]:
     """Insert `rows` (dicts of field names), updating `update` where `unique` already exists;
     with `returning`, the values of those fields of every row written.
 
     The caller deduplicates `unique` keys within `rows`: PostgreSQL refuses to touch one row
     twice in one statement. With `DO NOTHING` (no `update`) a row that existed returns nothing.
+    `returning_inserted` (PostgreSQL only) adds whether each row was inserted, not updated.
     """
     if not rows:
         return []
@@ -45,6 +47,9 @@ def upsert(
         action += " RETURNING " + ", ".join(
             quote(model._meta.get_field(n).column) for n in returning
         )
+        if returning_inserted:
+            # A row inserted by this statement has no deleting transaction id yet.
+            action += ", (xmax = 0)"
     by_column = [
         _column_values(field, [row[name] for row in rows])
         for name, field in zip(names, fields, strict=True)

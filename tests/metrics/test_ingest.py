@@ -185,3 +185,34 @@ def test_the_database_refuses_a_negative_count():
     store(account, post(), at=MONDAY)
     with pytest.raises(IntegrityError), transaction.atomic():
         PostMetrics.objects.update(like_count=-1)
+
+
+def test_a_first_sync_page_of_new_posts_still_finds_a_video_stored_by_an_earlier_page():
+    from metrics.models import Media, MediaMetrics
+
+    account = XAccountFactory()
+    video = xapi.Media(
+        media_key="13_1", type="video", public_metrics=xapi.MediaPublicMetrics(view_count=50)
+    )
+    first = post("2001", media_keys=["13_1"])
+    store_page(
+        account=account, page=xapi.Page(posts=(first,), media={"13_1": video}),
+        metrics=xapi.MetricGroup.PUBLIC, observed_at=MONDAY, team_tz=UTC_TZ,
+        billing_day=MONDAY.date(), all_new=True,
+    )  # fmt: skip
+    later = xapi.Media(
+        media_key="13_1", type="video", public_metrics=xapi.MediaPublicMetrics(view_count=80)
+    )
+    second = post("2002", media_keys=["13_1"])
+    store_page(
+        account=account, page=xapi.Page(posts=(second,), media={"13_1": later}),
+        metrics=xapi.MetricGroup.PUBLIC, observed_at=MONDAY + timedelta(days=1),
+        team_tz=UTC_TZ, billing_day=MONDAY.date(), all_new=True,
+    )  # fmt: skip
+    media = Media.objects.get()
+    assert media.posts.count() == 2
+    assert MediaMetrics.objects.get(media=media, context=Context.PUBLIC).view_count == 80
+    # The second page knew the first page's value, so Tuesday's gain is 30, not unknown.
+    tuesday = media.daily.get(context=Context.PUBLIC, day=date(2026, 11, 3))
+    assert tuesday.view_count_gain == 30
+    assert media.snapshots.count() == 2
