@@ -51,7 +51,6 @@ class StoredPage:
     posts: int = 0
     billed_reads: int = 0
     promoted_ids: set[int] = field(default_factory=set)
-    deleted_ids: set[int] = field(default_factory=set)
 
 
 def contexts_of(metrics: xapi.MetricGroup) -> list[Context]:
@@ -85,7 +84,7 @@ def store_page(
         for p in page.posts
         if not p.is_retweet and p.author_id in (None, account.x_user_id)
     }
-    result.deleted_ids = _mark_deleted(account, page, asked_ids, observed_at)
+    _mark_deleted(account, page, asked_ids, observed_at)
     if not records:
         return result
 
@@ -195,7 +194,7 @@ def _born_on(created_at: datetime | None, team_tz: tzinfo) -> date | None:
 
 def _mark_deleted(
     account: XAccount, page: xapi.Page, asked_ids: Iterable[str], observed_at: datetime
-) -> set[int]:
+) -> None:
     asked = set(asked_ids)
     gone = {
         int(error.resource_id)
@@ -206,7 +205,6 @@ def _mark_deleted(
         Post.objects.filter(account=account, x_post_id__in=gone, deleted_at=None).update(
             deleted_at=observed_at
         )
-    return gone
 
 
 def _store_media(

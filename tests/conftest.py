@@ -4,6 +4,8 @@ Personas (STYLE.md §7): in one team an owner, an admin and a member; an outside
 another team; and anonymous.
 """
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -88,3 +90,11 @@ def x_sandbox(settings, sandbox_clean):  # noqa: F811
     for method in ("oauth2", "oauth1"):
         sandbox_clean.register_callback(f"http://testserver/connect/x/{method}/callback/")
     return sandbox_clean
+
+
+@pytest.fixture
+def frozen(x_sandbox):
+    """The sandbox's clock stopped at now, so what X serves holds still during a test."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    x_sandbox.set_clock(now)
+    return now

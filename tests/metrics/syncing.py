@@ -6,6 +6,7 @@ import xapi
 from accounts.crypto import Secret
 from accounts.models import XAccount, XCredential
 from metrics import scheduler, sync
+from metrics.models import Post, PostMetrics
 from tests.factories import XAccountFactory
 from tests.workers import broker_env
 
@@ -68,3 +69,13 @@ def worker_env(sandbox, broker: str, folder, **extra) -> dict[str, str]:
         "X_CONSUMER_SECRET": "quartile-demo-consumer-secret",
         **extra,
     }
+
+
+def end_state(account: XAccount) -> tuple:
+    """What a sync leaves: the account's Post count and each Post's latest key metrics."""
+    metrics = sorted(
+        PostMetrics.objects.filter(post__account=account).values_list(
+            "post__x_post_id", "context", "impression_count", "like_count", "url_link_clicks"
+        )
+    )
+    return Post.objects.filter(account=account).count(), metrics

@@ -1,6 +1,6 @@
 """A sync stores exactly what X serves, at the floor of API requests."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -21,13 +21,6 @@ from tests.metrics.syncing import run_sync, sandbox_account, truth_client
 pytestmark = pytest.mark.django_db
 
 BRAND = "quartile_brand"
-
-
-@pytest.fixture
-def frozen(x_sandbox):
-    now = datetime.now(UTC).replace(microsecond=0)
-    x_sandbox.set_clock(now)
-    return now
 
 
 def _ledger_counts(sandbox, since: int = 0) -> dict[str, int]:

@@ -1,35 +1,19 @@
 """Whatever X answers, a sync ends in its documented state with nothing lost or duplicated."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from accounts.models import XAccount
 from metrics import scheduler, sync
-from metrics.models import Post, PostMetrics, PostSnapshot, SyncRun
+from metrics.models import Post, PostSnapshot, SyncRun
 from tests.factories import TeamFactory
-from tests.metrics.syncing import run_sync, sandbox_account
+from tests.metrics.syncing import end_state, run_sync, sandbox_account
 
 pytestmark = pytest.mark.django_db
 
 BRAND, SMALL = "quartile_brand", "quartile_small"
-
-
-@pytest.fixture
-def frozen(x_sandbox):
-    now = datetime.now(UTC).replace(microsecond=0)
-    x_sandbox.set_clock(now)
-    return now
-
-
-def _rows(account) -> tuple:
-    metrics = sorted(
-        PostMetrics.objects.filter(post__account=account).values_list(
-            "post__x_post_id", "context", "impression_count", "like_count", "url_link_clicks"
-        )
-    )
-    return Post.objects.filter(account=account).count(), metrics
 
 
 @pytest.mark.parametrize("kind", ["429", "429_v1"])
@@ -71,7 +55,7 @@ def test_after_a_transient_failure_the_retry_reaches_the_same_end_state(x_sandbo
 
     clean = sandbox_account(x_sandbox, TeamFactory(), BRAND)
     run_sync(clean)
-    assert _rows(interrupted) == _rows(clean)
+    assert end_state(interrupted) == end_state(clean)
     assert PostSnapshot.objects.filter(post__account=interrupted).count() == (
         PostSnapshot.objects.filter(post__account=clean).count()
     )
@@ -170,11 +154,11 @@ def test_an_oauth1_account_with_a_revoked_token_needs_reauth(x_sandbox, frozen, 
 def test_running_a_sync_twice_duplicates_nothing(x_sandbox, frozen, team):
     account = sandbox_account(x_sandbox, team, BRAND)
     run_sync(account)
-    rows, snapshots = _rows(account), PostSnapshot.objects.count()
+    rows, snapshots = end_state(account), PostSnapshot.objects.count()
     account.refresh_from_db()
     XAccount.objects.filter(pk=account.pk).update(backfilled_at=None)  # the whole backfill again
     run_sync(account)
-    assert _rows(account) == rows
+    assert end_state(account) == rows
     assert PostSnapshot.objects.count() == snapshots
 
 

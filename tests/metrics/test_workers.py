@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import time
-from datetime import UTC, datetime
 
 import pytest
 import redis
@@ -16,9 +15,9 @@ from celery.schedules import crontab
 from accounts.models import XAccount
 from dashboard.celery import app as celery_app
 from metrics import scheduler, tasks
-from metrics.models import Post, PostMetrics, PostSnapshot, SyncRun
+from metrics.models import Post, PostSnapshot, SyncRun
 from tests.factories import TeamFactory
-from tests.metrics.syncing import run_sync, sandbox_account, worker_env
+from tests.metrics.syncing import end_state, run_sync, sandbox_account, worker_env
 from tests.workers import celery_worker, client_app, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -30,13 +29,6 @@ BRAND, SMALL, ARCH = "quartile_brand", "quartile_small", "quartile_arch"
 
 
 @pytest.fixture
-def frozen(x_sandbox):
-    now = datetime.now(UTC).replace(microsecond=0)
-    x_sandbox.set_clock(now)
-    return now
-
-
-@pytest.fixture
 def flushed_redis():
     """Each test starts with an empty broker, so no message of another test is consumed."""
     url = os.environ.get("REDIS_URL")
@@ -45,15 +37,6 @@ def flushed_redis():
     yield
     if url:
         redis.Redis.from_url(url).flushdb()
-
-
-def _end_state(account) -> tuple:
-    metrics = sorted(
-        PostMetrics.objects.filter(post__account=account).values_list(
-            "post__x_post_id", "context", "impression_count", "like_count", "url_link_clicks"
-        )
-    )
-    return Post.objects.filter(account=account).count(), metrics
 
 
 BROKERS = ["filesystem", pytest.param("redis", marks=NEEDS_REDIS)]
@@ -109,7 +92,7 @@ def test_two_workers_never_sync_one_account_at_once(x_sandbox, frozen, tmp_path,
 
 
 @NEEDS_REDIS
-def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_rerun_reaches_the_same_end_state(
+def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_rerun_reaches_the_sameend_state(
     x_sandbox, frozen, team, tmp_path, flushed_redis
 ):
     account = sandbox_account(x_sandbox, team, ARCH)
@@ -144,7 +127,7 @@ def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_rerun_reaches_the_s
 
     clean = sandbox_account(x_sandbox, TeamFactory(), ARCH)
     run_sync(clean)
-    assert _end_state(account) == _end_state(clean)
+    assert end_state(account) == end_state(clean)
     assert snapshots == PostSnapshot.objects.filter(post__account=clean).count()
 
 
