@@ -29,6 +29,7 @@ from django.utils import timezone
 import xapi
 from accounts import credentials
 from accounts.models import XAccount
+from metrics import table_stats
 from metrics.ingest import StoredPage, store_page
 from metrics.models import Post, SyncRun
 from metrics.planner import (
@@ -362,6 +363,13 @@ def _succeed(state: _Run, *, backfilled: bool, skipped: int) -> None:
     if backfilled:
         fields["backfilled_at"] = now
     _release(state, **fields)
+    if backfilled:
+        # A bulk load: the planner needs to know the tables grew before the pages read them.
+        analyzed = table_stats.analyze_stale_tables()
+        if analyzed:
+            logger.info(
+                "analyzed %s after the first sync of X account %s", analyzed, state.account.pk
+            )
 
 
 def _defer(state: _Run, *, until: datetime, reason: str, failed: bool = False) -> None:
