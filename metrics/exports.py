@@ -260,7 +260,16 @@ def post_csv_copy_chunks(sql: str, params: tuple, time_zone: str) -> Iterator[by
     inner = psycopg.ClientCursor(raw).mogrify(sql, params).replace("%", "%%")
     query = f"SELECT {', '.join(cells)} FROM ({inner}) AS t ({', '.join(names)})"  # noqa: S608
     bound = psycopg.ClientCursor(raw).mogrify(query, {"tz": time_zone})
-    yield (BOM + ",".join(c.header for c in POST_COLUMNS) + "\r\n").encode()
+    # Lines end as the database ends them (LF), the header's too: one ending in the whole file.
+    yield (BOM + ",".join(c.header for c in POST_COLUMNS) + "\n").encode()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({bound}) TO STDOUT (FORMAT csv)") as copy:
+        # PostgreSQL sends a row per message: gathered into ~64 KB chunks, as the Python writer
+        # sends them, the response takes a few dozen writes instead of one per row.
+        buffer = bytearray()
         for block in copy:
-            yield bytes(block)
+            buffer += block
+            if len(buffer) >= CHUNK_CHARS:
+                yield bytes(buffer)
+                buffer.clear()
+        if buffer:
+            yield bytes(buffer)

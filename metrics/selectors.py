@@ -1387,7 +1387,8 @@ def post_table_sql(
     the database can write them itself. The Posts' part is `post_table`'s own query; the videos'
     sums per Post are added here, as `_post_media` computes them."""
     sort = sort or PostSort()
-    values = _ordered(_post_values(scope, post_ids), sort).values_list(*POST_VALUES)
+    # Ordered once, below, by the same keys as `post_table`.
+    values = _post_values(scope, post_ids).values_list(*POST_VALUES)
     inner, params = values.query.sql_with_params()
     metrics = ", ".join(f'v."{c}"' for c in POST_METRIC_COLUMNS)
     if scope.mode == PeriodMode.ACTIVITY:
@@ -1415,21 +1416,26 @@ def post_table_sql(
         if sort.column() == "created_at"
         else f'v."{sort.column()}" DESC NULLS LAST'
     )
+    # The videos' sums in one grouped pass over the media of the Posts that carry any, joined
+    # by hash: no per-Post lookup, whatever the planner believes of the tables' sizes.
     sql = f"""
+        WITH v AS ({inner})
         SELECT v."post_id", v."x_post_id",
                'https://x.com/' || v."account__username" || '/status/' || v."x_post_id",
                v."account__username", v."created_at", v."text", v."is_reply", v."promoted",
                v."deleted_at" IS NOT NULL, v."engagement_rate", {metrics},
                coalesce(m.media_keys, ''), {", ".join(video_columns)}
-        FROM ({inner}) v
-        LEFT JOIN LATERAL (
-            SELECT string_agg(DISTINCT md.media_key, ' ' ORDER BY md.media_key) AS media_keys,
+        FROM v
+        LEFT JOIN (
+            SELECT pm.post_id,
+                   string_agg(DISTINCT md.media_key, ' ' ORDER BY md.media_key) AS media_keys,
                    {", ".join(f'{sql} AS "{name}"' for name, sql in sums.items())}
             FROM metrics_postmedia pm
             JOIN metrics_media md ON md.id = pm.media_id
             LEFT JOIN {source} x ON x.media_id = md.id {in_period}
-            WHERE pm.post_id = v."post_id"
-        ) m ON v."has_media"
+            WHERE pm.post_id IN (SELECT "post_id" FROM v WHERE "has_media")
+            GROUP BY pm.post_id
+        ) m ON m.post_id = v."post_id"
         ORDER BY {order}, v."post_id" DESC
     """  # noqa: S608 (identifiers come from this module's constants; values are parameters)
     return sql, tuple(params)

@@ -11,6 +11,7 @@ from accounts.models import AuditEvent, Membership, Role
 from metrics import selectors
 from metrics.exports import (
     BOM,
+    CHUNK_CHARS,
     DAILY_COLUMNS,
     POST_COLUMNS,
     SNAPSHOT_COLUMNS,
@@ -208,3 +209,20 @@ def test_the_account_filter_of_the_page_applies_to_its_download(synced, member, 
     rows = _rows(client_for(member).get(_url(synced.team, "snapshots", f"account={small.pk}")))
 
     assert rows and {r["account"] for r in rows} == {"smallco"}
+
+
+def test_a_large_download_streams_in_chunks_of_about_64_kb_not_a_write_per_row(
+    team, member, client_for
+):
+    PostFactory.create_batch(600, account__team=team, text="A Post long enough " * 12)
+
+    response = client_for(member).get(_url(team, "posts", "mode=created"))
+    chunks = list(response.streaming_content)
+
+    body = b"".join(chunks)
+    lines = body.splitlines(keepends=True)
+    assert len(lines) == 601, "the header and every Post"
+    assert len({line.endswith(b"\r\n") for line in lines}) == 1, "one line ending throughout"
+    assert len(body) > 3 * CHUNK_CHARS
+    assert all(len(chunk) >= CHUNK_CHARS for chunk in chunks[1:-1]), [len(c) for c in chunks]
+    assert len(chunks) <= 2 + len(body) // CHUNK_CHARS
