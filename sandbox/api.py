@@ -37,7 +37,7 @@ class XApi:
 
     def users_me(self, request: Request, caller: Caller, now: datetime) -> Response:
         fields.check_parameter_names(request, fields.ME_PARAMETERS)
-        renderer = Renderer(self._world, now, fields.user_selection(request), caller.user_id)
+        renderer = self._renderer(request, caller, now, fields.user_selection(request))
         account = self._world.account_by_id(caller.user_id)
         assert account is not None
         return json_response({"data": renderer.user(account)})
@@ -57,7 +57,7 @@ class XApi:
             )
         for post_id in ids:
             _check_id("ids", post_id)
-        renderer = Renderer(self._world, now, fields.post_selection(request), caller.user_id)
+        renderer = self._renderer(request, caller, now, fields.post_selection(request))
         posts, missing = [], []
         for post_id in dict.fromkeys(ids):
             post = self._world.post(post_id, now)
@@ -73,7 +73,7 @@ class XApi:
         fields.check_parameter_names(request, fields.SINGLE_LOOKUP_PARAMETERS)
         post_id = request.path_params["id"]
         _check_id("id", post_id)
-        renderer = Renderer(self._world, now, fields.post_selection(request), caller.user_id)
+        renderer = self._renderer(request, caller, now, fields.post_selection(request))
         post = self._world.post(post_id, now)
         if post is None:
             # X answers 200 with only an error here (x-api.md §2.4 capture).
@@ -112,7 +112,7 @@ class XApi:
             candidates = [post for post in candidates if now - post.created_at < PRIVATE_WINDOW]
 
         page, older, newer = _page(candidates, cursor, max_results)
-        hydrated = Renderer(self._world, now, selection, caller.user_id).hydrate(page, "id")
+        hydrated = self._renderer(request, caller, now, selection).hydrate(page, "id")
         meta: dict = {"result_count": len(hydrated.data)}
         if hydrated.data:
             meta["newest_id"] = hydrated.data[0]["id"]
@@ -122,6 +122,11 @@ class XApi:
         if newer and cursor is not None:
             meta["previous_token"] = self._tokens.encode(Cursor(Direction.NEWER, int(page[0].id)))
         return _answer({**hydrated.body(), "meta": meta}, hydrated.post_ids)
+
+    def _renderer(
+        self, request: Request, caller: Caller, now: datetime, selection: fields.Selection
+    ) -> Renderer:
+        return Renderer(self._world, now, selection, caller.user_id, request.base_url)
 
     def _cursor(self, token: str | None) -> Cursor | None:
         if token is None:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from sandbox import avatars
 from sandbox.clock import format_instant, parse_instant
 from sandbox.faults import FAULT_KINDS
 from sandbox.http import Request, Response, Router, json_response
@@ -42,6 +43,7 @@ class ControlApi:
             ("POST", "/_sandbox/reset", self.reset),
             ("GET", "/_sandbox/callbacks", self.callbacks),
             ("POST", "/_sandbox/callbacks", self.add_callbacks),
+            ("GET", f"{avatars.PREFIX}/:id/:filename", self.profile_image),
         ):
             self._router.add(method, path, handler)
 
@@ -51,6 +53,7 @@ class ControlApi:
             return json_response(
                 {"error": f"no control endpoint {request.method} {request.path}"}, 404
             )
+        request.path_params = match[2]
         try:
             return match[1](request)
         except ControlError as error:
@@ -91,6 +94,15 @@ class ControlApi:
         if kind == "oauth1":
             return json_response(self._sandbox.oauth1.mint(app, account.id))
         raise ControlError('kind must be "oauth2" or "oauth1"')
+
+    def profile_image(self, request: Request) -> Response:
+        """The avatar `profile_image_url` points at; 404 unless id and file name are the user's."""
+        user_id, name = request.path_params["id"], request.path_params["filename"]
+        account = self._sandbox.world.account_by_id(user_id)
+        if account is None or name != avatars.filename(account):
+            return json_response({"error": f"no profile image {request.path}"}, 404)
+        svg = avatars.avatar_svg(account.username, account.persona.name)
+        return Response(200, svg.encode(), list(avatars.HEADERS))
 
     # -- clock, faults, tier --------------------------------------------------------------------
 

@@ -34,10 +34,15 @@ class Request:
         return self.environ.get(key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}")
 
     @property
+    def base_url(self) -> str:
+        """scheme://host[:port] as the client addressed it (the Host header), without a path."""
+        host = self.header("Host") or f"{self.environ['SERVER_NAME']}:{self.environ['SERVER_PORT']}"
+        return f"{self.environ['wsgi.url_scheme']}://{host}"
+
+    @property
     def url(self) -> str:
         """The URL the client addressed, without the query (what OAuth 1.0a signs)."""
-        host = self.header("Host") or f"{self.environ['SERVER_NAME']}:{self.environ['SERVER_PORT']}"
-        return f"{self.environ['wsgi.url_scheme']}://{host}{self.path}"
+        return f"{self.base_url}{self.path}"
 
     @property
     def is_form(self) -> bool:

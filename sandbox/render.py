@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sandbox import avatars
 from sandbox.clock import format_instant
 from sandbox.fields import Selection
 from sandbox.metrics import MediaMetrics, PostMetrics, media_metrics, post_metrics
@@ -81,11 +82,14 @@ class Hydrated:
 class Renderer:
     """Renders for one viewer (the token's user) at one instant."""
 
-    def __init__(self, world: World, now: datetime, selection: Selection, viewer_id: str) -> None:
+    def __init__(
+        self, world: World, now: datetime, selection: Selection, viewer_id: str, base_url: str
+    ) -> None:
         self.world = world
         self.now = now
         self.selection = selection
         self.viewer_id = viewer_id
+        self.base_url = base_url  # the sandbox as the client addressed it, for profile images
 
     # -- authorization --------------------------------------------------------------------------
 
@@ -244,9 +248,9 @@ class Renderer:
         if "description" in wanted:
             out["description"] = account.persona.description
         if "profile_image_url" in wanted:
-            out["profile_image_url"] = (
-                f"https://pbs.twimg.com/profile_images/{account.id}/{account.username}_normal.png"
-            )
+            # X: https://pbs.twimg.com/profile_images/<n>/<name>_normal.jpg; the sandbox serves
+            # its own 48x48 avatar in that shape, since pbs.twimg.com has none for these users.
+            out["profile_image_url"] = avatars.profile_image_url(self.base_url, account)
         if "protected" in wanted:
             out["protected"] = False
         if "public_metrics" in wanted:

@@ -28,7 +28,10 @@ def test_user_fields_add_the_profile_and_public_metrics(sandbox_clean):
     ).json()
     assert_valid(body, "Get2UsersMeResponse")
     data = body["data"]
-    assert data["profile_image_url"].startswith("https://")
+    # X's own URLs are https://pbs.twimg.com/…; the sandbox serves the avatar itself, on its origin.
+    avatars = f"{sandbox_clean.base_url}/_sandbox/profile_images/"
+    assert data["profile_image_url"].startswith(avatars)
+    assert data["profile_image_url"].endswith(f"/{BRAND}_normal.svg")
     assert data["public_metrics"]["tweet_count"] == sandbox_clean.user(BRAND)["posts"]
     assert set(data["public_metrics"]) >= {
         "followers_count",
