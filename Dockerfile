@@ -9,10 +9,11 @@ COPY metrics metrics
 COPY xapi xapi
 COPY templates templates
 COPY static static
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 RUN pip install --no-cache-dir . \
  && DEBUG=true python manage.py collectstatic --noinput \
  && useradd --system --home /app quartile && mkdir -p /app/var && chown quartile /app/var
 USER quartile
 EXPOSE 8000
-CMD ["gunicorn", "dashboard.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
+# Workers, threads and timeouts: gunicorn.conf.py.
+CMD ["gunicorn"]

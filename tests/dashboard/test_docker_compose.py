@@ -2,8 +2,11 @@
 every service has a health check, and every command names a module or program the project has."""
 
 import importlib.util
+import os
+import runpy
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import yaml
 
@@ -35,9 +38,9 @@ def _program_exists(program: str) -> bool:
 
 def test_every_app_command_names_something_the_project_has():
     web = " ".join(SERVICES["web"]["command"])
-    assert "gunicorn dashboard.wsgi:application" in web
+    assert "exec gunicorn" in web
     assert "manage.py migrate" in web
-    assert importlib.util.find_spec("dashboard.wsgi") is not None
+    assert importlib.util.find_spec(_gunicorn_settings()["wsgi_app"].partition(":")[0])
     assert (ROOT / "manage.py").exists()
     assert _program_exists("gunicorn")
     for name in ("worker", "beat"):
@@ -52,3 +55,26 @@ def test_the_image_copies_every_package_of_the_project():
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("dashboard", "accounts", "metrics", "xapi", "templates", "static"):
         assert f"COPY {package} {package}" in dockerfile
+    assert "gunicorn.conf.py" in dockerfile, "the site's server settings"
+
+
+def _gunicorn_settings(**environ) -> dict:
+    """gunicorn.conf.py's settings, read as gunicorn reads it, under `environ`."""
+    with mock.patch.dict(os.environ, environ):
+        for name in {"WEB_CONCURRENCY", "WEB_THREADS", "GUNICORN_BIND"} - set(environ):
+            os.environ.pop(name, None)
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_listens_on_every_interface_with_two_processes_a_core_and_a_timeout():
+    settings = _gunicorn_settings()
+
+    assert settings["bind"] == "0.0.0.0:8000"
+    assert settings["workers"] == 2 * os.cpu_count()
+    assert settings["timeout"] <= 30
+
+
+def test_gunicorn_is_sized_by_the_usual_environment_variables():
+    settings = _gunicorn_settings(WEB_CONCURRENCY="3", WEB_THREADS="8")
+
+    assert (settings["workers"], settings["threads"]) == (3, 8)
