@@ -183,9 +183,8 @@ def _media(cursor, p) -> None:
         cursor,
         "videos",
         """
-        INSERT INTO metrics_media (account_id, media_key, type, duration_ms, preview_image_url,
-            public_refreshed_at, private_refreshed_at)
-        SELECT account_id, '13_' || x_post_id, 'video', 15000 + (id %% 90) * 1000, '', now(), now()
+        INSERT INTO metrics_media (account_id, media_key, type, duration_ms, preview_image_url)
+        SELECT account_id, '13_' || x_post_id, 'video', 15000 + (id %% 90) * 1000, ''
         FROM metrics_post
         WHERE account_id IN (SELECT id FROM accounts_xaccount WHERE team_id = %(team)s)
           AND x_post_id %% 10 = 5
@@ -424,12 +423,12 @@ def prepare() -> dict:
 
     import psycopg
 
-    from bench.setup import DEFAULT_SERVER, bench_database, django_setup
+    from bench.setup import DEFAULT_SERVER, bench_database, database_name, django_setup
 
     # Production caches in Redis; a database of its own, emptied whenever the data is seeded.
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
     server = os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER)
-    url = server.rsplit("/", 1)[0] + f"/{DATABASE}"
+    url = server.rsplit("/", 1)[0] + f"/{database_name(DATABASE)}"
     info = None
     if os.environ.get("BENCH_RESEED") != "1":
         try:
@@ -441,12 +440,12 @@ def prepare() -> dict:
     if info is not None:
         _no_jit(url)
         django_setup(url)
-        print(f"Reusing {DATABASE} (seeded at scale {info['scale']}).")
+        print(f"Reusing {database_name(DATABASE)} (seeded at scale {info['scale']}).")
         return info
     url = bench_database(DATABASE)
     _no_jit(url)
     django_setup(url)
-    print(f"Seeding {DATABASE} at scale {scale()}…", flush=True)
+    print(f"Seeding {database_name(DATABASE)} at scale {scale()}…", flush=True)
     from django.core.cache import cache
 
     cache.clear()
@@ -471,5 +470,7 @@ def _no_jit(url: str) -> None:
     connections (DATABASES OPTIONS "-c jit=off"); the benchmark does it for its database."""
     import psycopg
 
+    from bench.setup import database_name
+
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{DATABASE}" SET jit = off')
+        conn.execute(f'ALTER DATABASE "{database_name(DATABASE)}" SET jit = off')

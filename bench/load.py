@@ -31,6 +31,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from cryptography.fernet import Fernet
@@ -140,7 +141,7 @@ def main() -> None:
                 continue
             # The syncs due during the run: every account, 15 minutes of X's time later.
             x_now = now + timedelta(minutes=15 * number)
-            cpu = CpuMeter(processes)
+            cpu = CpuMeter(processes, database=urlsplit(database_url).path.lstrip("/"))
             results, syncs = _load(site, slug, sessions, posts, env, x_now, sandbox_url, think, cpu)
             runs.append((name, think, results, syncs, cpu.used()))
     finally:
@@ -155,8 +156,9 @@ class CpuMeter:
     of each started session, the PostgreSQL backends of the bench database (sampled, since they
     come and go), and this process, the load generator."""
 
-    def __init__(self, processes: dict[str, subprocess.Popen]):
+    def __init__(self, processes: dict[str, subprocess.Popen], database: str):
         self.sessions = {process.pid: name for name, process in processes.items()}
+        self.database = f" {database} ".encode()
         self.start = self._read()
         self.last = dict(self.start)
         self.own_start = sum(os.times()[:2])
@@ -186,7 +188,7 @@ class CpuMeter:
             session, seconds = int(fields[3]), (int(fields[11]) + int(fields[12])) / tick
             if session in self.sessions:
                 seen[int(entry.name)] = (self.sessions[session], seconds)
-            elif command.startswith(b"postgres: ") and b" quartile_bench_load " in command:
+            elif command.startswith(b"postgres: ") and self.database in command:
                 seen[int(entry.name)] = ("PostgreSQL", seconds)
         return seen
 

@@ -7,9 +7,17 @@ from urllib.parse import urlsplit, urlunsplit
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def database_name(name: str) -> str:
+    """A benchmark's database name; BENCH_DATABASE_SUFFIX keeps the tests' small runs apart
+    from the full-scale databases a developer has seeded."""
+    return name + os.environ.get("BENCH_DATABASE_SUFFIX", "")
+
+
 def bench_database(name: str) -> str:
     """Create (or recreate) a database for one benchmark; return its DATABASE_URL."""
     import psycopg
+
+    name = database_name(name)
 
     server = os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER)
     with psycopg.connect(server, autocommit=True) as conn:
