@@ -427,8 +427,9 @@ def prepare() -> dict:
 
     # Production caches in Redis; a database of its own, emptied whenever the data is seeded.
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
+    name = database_name(DATABASE)
     server = os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER)
-    url = server.rsplit("/", 1)[0] + f"/{database_name(DATABASE)}"
+    url = server.rsplit("/", 1)[0] + f"/{name}"
     info = None
     if os.environ.get("BENCH_RESEED") != "1":
         try:
@@ -438,14 +439,14 @@ def prepare() -> dict:
         except psycopg.Error:
             info = None
     if info is not None:
-        _no_jit(url)
+        _no_jit(url, name)
         django_setup(url)
-        print(f"Reusing {database_name(DATABASE)} (seeded at scale {info['scale']}).")
+        print(f"Reusing {name} (seeded at scale {info['scale']}).")
         return info
     url = bench_database(DATABASE)
-    _no_jit(url)
+    _no_jit(url, name)
     django_setup(url)
-    print(f"Seeding {database_name(DATABASE)} at scale {scale()}…", flush=True)
+    print(f"Seeding {name} at scale {scale()}…", flush=True)
     from django.core.cache import cache
 
     cache.clear()
@@ -464,13 +465,11 @@ def prepare() -> dict:
     return info
 
 
-def _no_jit(url: str) -> None:
+def _no_jit(url: str, name: str) -> None:
     """PostgreSQL's JIT compiles a plan in 0.2-0.5 s whenever its cost estimate is high: a
     loss for queries that run in milliseconds. The project should turn it off for its
     connections (DATABASES OPTIONS "-c jit=off"); the benchmark does it for its database."""
     import psycopg
 
-    from bench.setup import database_name
-
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{database_name(DATABASE)}" SET jit = off')
+        conn.execute(f'ALTER DATABASE "{name}" SET jit = off')
