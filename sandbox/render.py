@@ -186,15 +186,7 @@ class Renderer:
         if "reply_settings" in wanted:
             out["reply_settings"] = "everyone"
         if wanted & {"public_metrics", *PRIVATE_POST_FIELDS}:
-            metrics = self.metrics(post)
-            if "public_metrics" in wanted:
-                out["public_metrics"] = metrics.public()
-            if "non_public_metrics" in wanted:
-                out["non_public_metrics"] = metrics.non_public()
-            if "organic_metrics" in wanted:
-                out["organic_metrics"] = metrics.organic.as_dict()
-            if "promoted_metrics" in wanted:
-                out["promoted_metrics"] = metrics.promoted.as_dict()
+            out.update(_metric_objects(self.metrics(post), wanted))
         return out
 
     def media(self, media: Media) -> dict:
@@ -229,15 +221,7 @@ class Renderer:
                 },
             ]
         if wanted & {"public_metrics", *PRIVATE_MEDIA_FIELDS}:
-            metrics = self.media_metrics(media)
-            if "public_metrics" in wanted:
-                out["public_metrics"] = metrics.public()
-            if "non_public_metrics" in wanted:
-                out["non_public_metrics"] = metrics.non_public()
-            if "organic_metrics" in wanted:
-                out["organic_metrics"] = metrics.organic.as_dict()
-            if "promoted_metrics" in wanted:
-                out["promoted_metrics"] = metrics.promoted.as_dict()
+            out.update(_metric_objects(self.media_metrics(media), wanted))
         return out
 
     def user(self, account: Account) -> dict:
@@ -339,3 +323,14 @@ class Renderer:
             field_authorization_error(resource_type, resource_id, name, parameter, section)
             for name in denied
         ]
+
+
+def _metric_objects(metrics: PostMetrics | MediaMetrics, wanted: frozenset[str]) -> dict:
+    """The metric objects of a Post or a media item that the request asked for, by X's names."""
+    readers = {
+        "public_metrics": metrics.public,
+        "non_public_metrics": metrics.non_public,
+        "organic_metrics": metrics.organic.as_dict,
+        "promoted_metrics": metrics.promoted.as_dict,
+    }
+    return {name: read() for name, read in readers.items() if name in wanted}
