@@ -13,7 +13,7 @@ import os
 import statistics
 import time
 
-from bench.dashboard_seed import prepare
+from bench.dashboard_seed import member_client, prepare
 from bench.setup import table
 
 P95_TARGET_MS = 150
@@ -107,15 +107,7 @@ def measure_after_syncs(client, url: str, runs: int) -> tuple[float, float]:
 
 def main() -> None:
     info = prepare()
-    from django.test import Client
-
-    from accounts.models import Membership, Role, Team, User
-
-    team = Team.objects.get(slug=info["team_slug"])
-    user, _ = User.objects.get_or_create(email="bench@example.com")
-    Membership.objects.get_or_create(team=team, user=user, defaults={"role": Role.MEMBER})
-    client = Client()
-    client.force_login(user)
+    team, client = member_client(info)
     runs = int(os.environ.get("BENCH_RUNS", "20"))
     rows = []
     for label, url in _pages(team.slug):

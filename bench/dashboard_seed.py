@@ -465,6 +465,20 @@ def prepare() -> dict:
     return info
 
 
+def member_client(info: dict):
+    """The seeded team, and Django's test client signed in as a member of it."""
+    from django.test import Client
+
+    from accounts.models import Membership, Role, Team, User
+
+    team = Team.objects.get(slug=info["team_slug"])
+    user, _ = User.objects.get_or_create(email="bench@example.com")
+    Membership.objects.get_or_create(team=team, user=user, defaults={"role": Role.MEMBER})
+    client = Client()
+    client.force_login(user)
+    return team, client
+
+
 def _no_jit(url: str, name: str) -> None:
     """PostgreSQL's JIT compiles a plan in 0.2-0.5 s whenever its cost estimate is high: a
     loss for queries that run in milliseconds. The project should turn it off for its

@@ -14,7 +14,7 @@ Python writer instead (what SQLite uses).
 import os
 import time
 
-from bench.dashboard_seed import prepare
+from bench.dashboard_seed import member_client, prepare
 from bench.setup import table
 
 MEMORY_TARGET_MB = 50
@@ -88,18 +88,12 @@ def copy_same_rows(scope, sort) -> dict:
 
 def main() -> None:
     info = prepare()
-    from django.test import Client
+    team, client = member_client(info)
     from django.urls import reverse
 
-    from accounts.models import Membership, Role, Team, User
     from metrics import selectors
     from metrics.selectors import Period, PeriodMode, PostSort, Scope
 
-    team = Team.objects.get(slug=info["team_slug"])
-    user, _ = User.objects.get_or_create(email="bench@example.com")
-    Membership.objects.get_or_create(team=team, user=user, defaults={"role": Role.MEMBER})
-    client = Client()
-    client.force_login(user)
     today = selectors.team_today(team)
     period = Period.last(366, today=today)
     url = reverse("team_export_posts", args=[team.slug])

@@ -20,13 +20,13 @@ pytestmark = pytest.mark.slow
 
 def _small_run_env() -> dict[str, str]:
     database = urlsplit(os.environ["DATABASE_URL"])
-    redis = urlsplit(settings.REDIS_URL)
+    redis = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path="/7"))  # its own Redis db
     return {
         **os.environ,
         "BENCH_DATABASE_SERVER": urlunsplit(database._replace(path="/postgres")),
         "BENCH_DATABASE_SUFFIX": "_small_test",  # never the developer's full-scale databases
-        "BENCH_REDIS_URL": urlunsplit(redis._replace(path="/7")),
-        "REDIS_URL": urlunsplit(redis._replace(path="/7")),
+        "BENCH_REDIS_URL": redis,
+        "REDIS_URL": redis,
         "BENCH_SCALE": "0.01",
         "BENCH_RUNS": "2",
         "BENCH_SYNC_ACCOUNTS": "2",
