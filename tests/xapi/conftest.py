@@ -1,7 +1,7 @@
 import pytest
 
 from tests.xapi.fake_x import FakeX
-from xapi import HttpSettings, XApp, XEndpoints
+from xapi import HttpSettings, OAuth2UserAuth, XApp, XClient, XEndpoints
 
 CONFIDENTIAL_APP = XApp(
     client_id="test-client-id",
@@ -33,6 +33,15 @@ def endpoints(fake_x) -> XEndpoints:
 @pytest.fixture
 def http() -> HttpSettings:
     return HttpSettings(user_agent="Quartile-tests/1", connect_timeout=2, read_timeout=2)
+
+
+@pytest.fixture
+def client(endpoints, http):
+    """A client of the fake X with a fixed user token (modules that need another define theirs)."""
+    with XClient(
+        auth=OAuth2UserAuth(get_access_token=lambda: "a"), endpoints=endpoints, http=http
+    ) as x:
+        yield x
 
 
 @pytest.fixture

@@ -3,15 +3,7 @@
 import pytest
 
 from tests.xapi.fake_x import Canned
-from xapi import MAX_IDS_PER_LOOKUP, MetricGroup, OAuth2UserAuth, XClient
-
-
-@pytest.fixture
-def client(endpoints, http):
-    with XClient(
-        auth=OAuth2UserAuth(get_access_token=lambda: "a"), endpoints=endpoints, http=http
-    ) as x:
-        yield x
+from xapi import MAX_IDS_PER_LOOKUP, MetricGroup
 
 
 def test_a_full_batch_goes_out_as_one_request(fake_x, client):

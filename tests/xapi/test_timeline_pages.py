@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.xapi.fake_x import Canned
-from xapi import MetricGroup, OAuth2UserAuth, XClient
+from xapi import MetricGroup
 
 ROUTE = "GET /2/users/42/tweets"
 
@@ -17,14 +17,6 @@ def page(ids, next_token=None):
     if next_token:
         meta["next_token"] = next_token
     return Canned(body={"data": [{"id": i, "text": f"post {i}"} for i in ids], "meta": meta})
-
-
-@pytest.fixture
-def client(endpoints, http):
-    with XClient(
-        auth=OAuth2UserAuth(get_access_token=lambda: "a"), endpoints=endpoints, http=http
-    ) as x:
-        yield x
 
 
 def test_it_pages_until_there_is_no_next_token(fake_x, client):
