@@ -27,6 +27,9 @@ from tests.metrics.factories import (
 
 HISTORY_DAYS = 14
 SYNC_TIME = time(18, 0)
+# Today's sync finished at least this long before `now`, so pages read it as "N min ago"
+# whatever the clock says when a test runs (a run at 18:00:30 once read "just now").
+LATEST_SYNC_AGE = timedelta(minutes=5)
 
 
 @dataclass
@@ -114,9 +117,7 @@ def seed_synced_team(team: Team, *, now: datetime | None = None) -> SyncedTeam:
     history = HistoryWriter()
     for day_offset in range(HISTORY_DAYS):
         day = first_day + timedelta(days=day_offset)
-        at = datetime.combine(day, SYNC_TIME, tzinfo=tz)
-        if at > now:
-            at = now - timedelta(minutes=5)
+        at = min(datetime.combine(day, SYNC_TIME, tzinfo=tz), now - LATEST_SYNC_AGE)
         for account in (brand, small):
             if day in gaps[account.username]:
                 outcome = SyncRun.Outcome.DEFERRED if account == brand else None
