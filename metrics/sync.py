@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -127,10 +127,11 @@ def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
     run = SyncRun.objects.create(
         account=account, team=account.team, billing_day=datetime.now(UTC).date()
     )
+    bulk_loaded = False
     with credentials.client_for(account, rate_limits=rate_limits) as client:
         state = _Run(account=account, claim=claim, run=run, client=client)
         try:
-            _sync(state)
+            bulk_loaded = _sync(state)
         except LostClaim:
             _finish_run(state, SyncRun.Outcome.FAILED, "another worker took over this sync")
         except xapi.RateLimited as exc:
@@ -165,7 +166,24 @@ def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
             _finish_run(state, SyncRun.Outcome.FAILED, type(exc).__name__)
             _release(state, next_sync_at=timezone.now() + timedelta(minutes=1))
             raise
+    if bulk_loaded:
+        _refresh_planner_statistics(account_id)
     return run
+
+
+def _refresh_planner_statistics(account_id: int) -> None:
+    """After a bulk load, the planner must learn that the tables grew before pages read them.
+
+    This runs once the run is recorded and the account released: it only speeds up reads, so
+    neither its failure nor a worker shutting down during it may turn a success into a failure.
+    """
+    try:
+        analyzed = table_stats.analyze_stale_tables()
+    except DatabaseError:
+        logger.warning("could not analyze the tables after X account %s's first sync", account_id)
+        return
+    if analyzed:
+        logger.info("analyzed %s after the first sync of X account %s", analyzed, account_id)
 
 
 def sync_give_up(*, account_id: int, claim: str, error: str) -> None:
@@ -185,7 +203,8 @@ def sync_give_up(*, account_id: int, claim: str, error: str) -> None:
     )
 
 
-def _sync(state: _Run) -> None:
+def _sync(state: _Run) -> bool:
+    """Read the account's timeline and lookups into the store; True when it was a backfill."""
     account, client = state.account, state.client
     known = _post_states(account)
     newest = max((p.x_post_id for p in known), default=None)
@@ -246,6 +265,7 @@ def _sync(state: _Run) -> None:
     for batch in [*promoted_plan, *old]:
         _lookup(state, batch)
     _succeed(state, backfilled=backfill, skipped=plan.skipped_for_budget)
+    return backfill
 
 
 def _post_states(account: XAccount) -> list[PostState]:
@@ -363,13 +383,6 @@ def _succeed(state: _Run, *, backfilled: bool, skipped: int) -> None:
     if backfilled:
         fields["backfilled_at"] = now
     _release(state, **fields)
-    if backfilled:
-        # A bulk load: the planner needs to know the tables grew before the pages read them.
-        analyzed = table_stats.analyze_stale_tables()
-        if analyzed:
-            logger.info(
-                "analyzed %s after the first sync of X account %s", analyzed, state.account.pk
-            )
 
 
 def _defer(state: _Run, *, until: datetime, reason: str, failed: bool = False) -> None:

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts.models import XAccount
-from metrics import scheduler, sync
+from metrics import scheduler, sync, table_stats
 from metrics.models import Post, PostSnapshot, SyncRun
 from tests.factories import TeamFactory
 from tests.metrics.syncing import end_state, run_sync, sandbox_account
@@ -198,3 +199,29 @@ def test_a_stale_message_after_the_sync_finished_does_nothing(x_sandbox, frozen,
     claim = scheduler.claim_account(account.pk, due_only=False)
     sync.sync_account(account_id=account.pk, claim=claim)
     assert sync.sync_account(account_id=account.pk, claim=claim) is None
+
+
+# The step after a first sync that refreshes the planner's statistics (metrics.table_stats) is
+# made to fail here: a worker's shutdown landing in that instant, or PostgreSQL refusing the
+# ANALYZE, cannot be timed from a test.
+@pytest.mark.parametrize("failure", [SystemExit(), DatabaseError("canceling statement")])
+def test_a_failure_after_the_run_is_recorded_leaves_it_succeeded(
+    failure, x_sandbox, frozen, team, monkeypatch
+):
+    account = sandbox_account(x_sandbox, team, SMALL)
+
+    def analyze_fails():
+        raise failure
+
+    monkeypatch.setattr(table_stats, "analyze_stale_tables", analyze_fails)
+    if isinstance(failure, SystemExit):
+        with pytest.raises(SystemExit):  # the worker still shuts down
+            run_sync(account)
+    else:
+        run_sync(account)
+
+    account.refresh_from_db()
+    run = SyncRun.objects.get(account=account)
+    assert run.outcome == SyncRun.Outcome.SUCCEEDED and run.error == ""
+    assert account.sync_claim == "" and account.last_error == ""
+    assert account.next_sync_at - account.last_synced_at == sync.SYNC_EVERY
