@@ -55,8 +55,9 @@ def test_a_worker_fills_a_connected_account_from_the_beat_s_schedule(
             timeout=60,
             message=log.read_text(),
         )
+    run = SyncRun.objects.get(account=account)
+    assert run.outcome == SyncRun.Outcome.SUCCEEDED, f"{run.error}\n{log.read_text()}"
     assert Post.objects.filter(account=account).exists()
-    assert SyncRun.objects.get(account=account).outcome == SyncRun.Outcome.SUCCEEDED
 
 
 @NEEDS_REDIS
