@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 
 from sandbox import SandboxConfig, create_app, start_in_thread
+from sandbox.clock import parse_instant
 from sandbox.world import ARCHIVE, BRAND, SMALL, PostKind, World
 from tests.sandbox.flows import bearer, freeze_after_anchor, timeline
 
@@ -82,14 +83,15 @@ def test_posts_keep_appearing_after_the_anchor():
     assert later[:300] == _history(world, BRAND)
 
 
-def test_two_sandboxes_with_one_seed_serve_identical_posts(sandbox_clean):
-    other = start_in_thread(create_app(SandboxConfig()))
+def test_two_sandboxes_with_one_seed_and_anchor_serve_identical_posts(sandbox_clean):
+    # The anchor is given: a sandbox started on another UTC day (this one may have started
+    # before midnight) anchors its world to that day.
+    anchor = sandbox_clean.clock()["anchor"]
+    other = start_in_thread(create_app(SandboxConfig(anchor=parse_instant(anchor))))
     try:
         fingerprints = []
         for base_url in (sandbox_clean.base_url, other.base_url):
-            requests.post(
-                f"{base_url}/_sandbox/clock", json={"now": sandbox_clean.clock()["anchor"]}
-            )
+            requests.post(f"{base_url}/_sandbox/clock", json={"now": anchor})
             token = requests.post(f"{base_url}/_sandbox/tokens", json={"username": BRAND}).json()
             user_id = requests.get(f"{base_url}/_sandbox/users").json()["users"][0]["id"]
             body = requests.get(
