@@ -978,7 +978,7 @@ def _coverage_map(
             covered, outcomes = syncs(account.pk, day) or (False, ())
             if not covered:
                 gaps[account.pk][day] = _gap_reason(
-                    account, day, outcomes, connected_on, disconnected_on
+                    account, day, outcomes, connected_on, disconnected_on, today=today
                 )
     return CoverageMap(gaps, scope.usernames)
 
@@ -991,7 +991,9 @@ def scope_coverage(*, scope: Scope, period: Period | None = None) -> CoverageMap
     return _coverage_map(scope, period, lambda a, d: ((a, d) in covered, outcomes.get((a, d), ())))
 
 
-def _gap_reason(account: XAccount, day: date, outcomes, connected_on, disconnected_on) -> str:
+def _gap_reason(
+    account: XAccount, day: date, outcomes, connected_on, disconnected_on, *, today: date
+) -> str:
     for outcome, reason in GAP_REASONS.items():
         if outcome in outcomes:
             return reason
@@ -1001,6 +1003,8 @@ def _gap_reason(account: XAccount, day: date, outcomes, connected_on, disconnect
         return "disconnected"
     if account.status == XAccount.Status.NEEDS_REAUTH:
         return "needs reconnecting"
+    if day == today:
+        return "not synced yet today"  # the day has just begun: nothing failed
     return "no successful sync"
 
 

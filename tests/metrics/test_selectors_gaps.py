@@ -62,6 +62,20 @@ def test_a_day_without_a_successful_sync_is_no_data_not_zero(team):
     assert series[1].missing == (GapNote("brand", "no successful sync"),)
 
 
+def test_today_before_its_first_sync_is_no_data_not_yet_synced_rather_than_failed(team):
+    today = datetime.now(team.tzinfo).date()
+    yesterday = today - timedelta(days=1)
+    brand = _account(team, "brand")
+    post = PostFactory(account=brand, created_at=_at(team, yesterday, 0))
+    sync_ran(brand, _at(team, yesterday))
+    _organic(post, yesterday, 100)
+
+    series = _series(team, [brand], yesterday, today)
+
+    assert [r.coverage for r in series] == [Coverage.FULL, Coverage.NONE]
+    assert series[1].missing == (GapNote("brand", "not synced yet today"),)
+
+
 def test_a_synced_day_without_rows_had_zero_gain(team):
     brand = _account(team, "brand")
     post = PostFactory(account=brand, created_at=_at(team, MAR[0], 8))
