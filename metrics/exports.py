@@ -9,7 +9,7 @@
 """
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,11 +21,7 @@ from metrics.selectors import (
     POST_METRICS,
     POST_TABLE_COLUMNS,
     VIDEO_METRIC_COLUMNS,
-    DailySeriesRow,
     MetricInfo,
-    PostRow,
-    SnapshotRow,
-    VideoRow,
 )
 
 BOM = "\ufeff"
@@ -49,10 +45,12 @@ def cell(value: object, *, text: bool = False) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if text:
-        value = str(value)
-        if value.startswith(FORMULA_STARTS):
-            return "'" + value
+        return _inert(str(value))
     return value
+
+
+def _inert(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class _Buffer:
@@ -73,18 +71,27 @@ class _Buffer:
         return text
 
 
-def csv_chunks(columns: list[Column], rows: Iterable[object]) -> Iterator[bytes]:
-    """The whole file, BOM and header first, as UTF-8 chunks of about 64 KB."""
+def _csv_file(header: list[str], batches: Iterable[Iterable[Sequence]]) -> Iterator[bytes]:
+    """The whole file, BOM and header first, then each batch of rows, as UTF-8 chunks of
+    about 64 KB (a chunk is cut after the batch that fills it)."""
     buffer = _Buffer()
     writer = csv.writer(buffer)
     buffer.write(BOM)
-    writer.writerow([c.header for c in columns])
-    getters = [(c.value, c.text) for c in columns]
-    for row in rows:
-        writer.writerow([cell(get(row), text=text) for get, text in getters])
+    writer.writerow(header)
+    for batch in batches:
+        writer.writerows(batch)
         if buffer.size >= CHUNK_CHARS:
             yield buffer.take().encode()
     yield buffer.take().encode()
+
+
+def csv_chunks(columns: list[Column], rows: Iterable[object]) -> Iterator[bytes]:
+    """The whole file of `columns` for `rows`, as UTF-8 chunks of about 64 KB."""
+    getters = [(c.value, c.text) for c in columns]
+    return _csv_file(
+        [c.header for c in columns],
+        ([[cell(get(row), text=text) for get, text in getters]] for row in rows),
+    )
 
 
 def _context_columns(metrics: dict[str, MetricInfo], source: str, prefix="") -> list[Column]:
@@ -149,17 +156,6 @@ SNAPSHOT_COLUMNS: list[Column] = [
     *(Column(m, lambda r, m=m: r.counts.get(m)) for m in (*POST_COUNTS, *MEDIA_COUNTS)),
 ]
 
-COLUMNS: dict[type, list[Column]] = {
-    PostRow: POST_COLUMNS,
-    DailySeriesRow: DAILY_COLUMNS,
-    VideoRow: VIDEO_COLUMNS,
-    SnapshotRow: SNAPSHOT_COLUMNS,
-}
-
-
-def _inert(text: str) -> str:
-    return "'" + text if text and text[0] in "=+-@\t\r\n" else text
-
 
 def post_csv_chunks(table: Iterable[list[tuple]]) -> Iterator[bytes]:
     """The Posts CSV from `selectors.post_table` chunks: the cells `POST_COLUMNS` would write
@@ -170,10 +166,6 @@ def post_csv_chunks(table: Iterable[list[tuple]]) -> Iterator[bytes]:
     )
     metrics_end = 10 + len(POST_METRIC_COLUMNS)
     yes_no = ("no", "yes")
-    buffer = _Buffer()
-    writer = csv.writer(buffer)
-    buffer.write(BOM)
-    writer.writerow([c.header for c in POST_COLUMNS])
 
     def line(row: tuple) -> tuple:
         return (
@@ -182,11 +174,7 @@ def post_csv_chunks(table: Iterable[list[tuple]]) -> Iterator[bytes]:
             _inert(row[metrics_end]), *row[metrics_end + 1 :],
         )  # fmt: skip
 
-    for chunk in table:
-        writer.writerows(map(line, chunk))
-        if buffer.size >= CHUNK_CHARS:
-            yield buffer.take().encode()
-    yield buffer.take().encode()
+    return _csv_file([c.header for c in POST_COLUMNS], (map(line, chunk) for chunk in table))
 
 
 POST_METRIC_COLUMNS_HEADERS = tuple(
@@ -198,22 +186,18 @@ assert len(VIDEO_METRIC_COLUMNS) == len(POST_COLUMNS) - 10 - len(POST_METRIC_COL
 def snapshot_csv_chunks(table: Iterable[list[tuple]]) -> Iterator[bytes]:
     """The snapshots CSV from `selectors.snapshot_table` chunks (the cells SNAPSHOT_COLUMNS
     would write for the same rows)."""
-    buffer = _Buffer()
-    writer = csv.writer(buffer)
-    buffer.write(BOM)
-    writer.writerow([c.header for c in SNAPSHOT_COLUMNS])
-    for chunk in table:
-        writer.writerows(
-            (r[0].isoformat(), _inert(r[1]), r[2], _inert(r[3]), r[4], *r[5:]) for r in chunk
-        )
-        if buffer.size >= CHUNK_CHARS:
-            yield buffer.take().encode()
-    yield buffer.take().encode()
+    return _csv_file(
+        [c.header for c in SNAPSHOT_COLUMNS],
+        (
+            ((r[0].isoformat(), _inert(r[1]), r[2], _inert(r[3]), r[4], *r[5:]) for r in chunk)
+            for chunk in table
+        ),
+    )
 
 
 def _sql_inert(expression: str) -> str:
     """SQL for `_inert`: a leading quote before a formula start."""
-    starts = ", ".join(("'='", "'+'", "'-'", "'@'", "E'\\t'", "E'\\r'", "E'\\n'"))
+    starts = ", ".join(f"E'{c.encode('unicode_escape').decode()}'" for c in FORMULA_STARTS)
     return (
         f"CASE WHEN left({expression}, 1) IN ({starts}) "
         f"THEN chr(39) || {expression} ELSE {expression} END"
