@@ -113,7 +113,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     # PostgreSQL's JIT compiles the dashboard's aggregate queries for longer than they run.
-    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+    # Added to what DATABASE_URL's query string set (sslmode=require, options=…), not instead.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(filter(None, (_options.get("options"), "-c jit=off")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, when set, carries the Celery broker and the cache (allauth's login rate limits need

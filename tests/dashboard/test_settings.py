@@ -94,3 +94,15 @@ def test_env_example_lists_every_variable_the_settings_read():
     assert read - listed == set()
     readme = (ROOT / "README.md").read_text()
     assert [name for name in sorted(read) if f"`{name}`" not in readme] == []
+
+
+def test_database_url_options_are_kept_beside_the_jit_setting():
+    url = "postgresql://u@db.example.com/quartile?sslmode=require&options=-c%20work_mem%3D64MB"
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+
+    done = _manage("shell", "-c", code, DATABASE_URL=url)
+
+    assert done.returncode == 0, done.stderr
+    options = done.stdout.strip()
+    assert "'sslmode': 'require'" in options
+    assert "'options': '-c work_mem=64MB -c jit=off'" in options
