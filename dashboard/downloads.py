@@ -26,7 +26,7 @@ from metrics.exports import (
     snapshot_csv_chunks,
 )
 from metrics.models import Post
-from metrics.selectors import Period, PeriodMode, PostSort, Scope, team_today
+from metrics.selectors import PostSort, Scope
 
 
 def _scope_for(
@@ -40,11 +40,7 @@ def _scope_for(
             post = selectors.post_for_team(team=team, post_id=int(post_id))
         except (ValueError, Post.DoesNotExist):
             raise Http404("No such Post") from None
-        created_on = post.created_at.astimezone(team.tzinfo).date()
-        today = team_today(team)
-        scope = Scope(
-            team, (post.account,), Period(min(created_on, today), today), PeriodMode.CREATED
-        )
+        scope = selectors.post_scope(team=team, post=post)
         return scope, {"post": str(post.x_post_id)}, f"post-{post.x_post_id}", post
     accounts = selectors.team_accounts(team=team)
     filters = parse_filters(request.GET, team=team, accounts=accounts)

@@ -65,6 +65,11 @@ PostCounts = _abstract_model("PostCounts", models.Model, _counts(POST_COUNTS))
 MediaCounts = _abstract_model("MediaCounts", models.Model, _counts(MEDIA_COUNTS))
 
 
+def post_url(username: str, x_post_id: int) -> str:
+    """The Post's address on X (selectors.post_table_sql writes the same in SQL)."""
+    return f"https://x.com/{username}/status/{x_post_id}"
+
+
 class Post(models.Model):
     class Promoted(models.TextChoices):
         UNKNOWN = "unknown", "Unknown"
@@ -96,7 +101,7 @@ class Post(models.Model):
 
     @property
     def x_url(self) -> str:
-        return f"https://x.com/{self.account.username}/status/{self.x_post_id}"
+        return post_url(self.account.username, self.x_post_id)
 
     @property
     def private_metrics_until(self):

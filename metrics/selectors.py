@@ -75,6 +75,7 @@ from metrics.models import (
     PostMetrics,
     PostSnapshot,
     SyncRun,
+    post_url,
 )
 
 Number = int | float
@@ -439,11 +440,7 @@ class VideoRow:
     @property
     def completion(self) -> Parts:
         starts, complete = self.metrics["playback_0_count"], self.metrics["playback_100_count"]
-        return Parts(
-            _ratio(complete.non_public, starts.non_public),
-            _ratio(complete.organic, starts.organic),
-            _ratio(complete.promoted, starts.promoted),
-        )
+        return _ratio_parts(complete.parts, starts.parts)
 
     def funnel(self) -> list[FunnelStep]:
         return _funnel_steps({k: self.metrics[k].parts for k in FUNNEL_STEPS})
@@ -542,6 +539,15 @@ def _ratio(part: Number | None, whole: Number | None) -> float | None:
     return part / whole
 
 
+def _ratio_parts(part: Parts, whole: Parts) -> Parts:
+    """Each of `part`'s total, organic and promoted as a share of `whole`'s."""
+    return Parts(
+        _ratio(part.total, whole.total),
+        _ratio(part.organic, whole.organic),
+        _ratio(part.promoted, whole.promoted),
+    )
+
+
 def _funnel_steps(counts: Mapping[str, Parts]) -> list[FunnelStep]:
     starts = counts["playback_0_count"]
     return [
@@ -549,11 +555,7 @@ def _funnel_steps(counts: Mapping[str, Parts]) -> list[FunnelStep]:
             key=key,
             label=MEDIA_METRICS[key].label,
             counts=counts[key],
-            retention=Parts(
-                _ratio(counts[key].total, starts.total),
-                _ratio(counts[key].organic, starts.organic),
-                _ratio(counts[key].promoted, starts.promoted),
-            ),
+            retention=_ratio_parts(counts[key], starts),
         )
         for key in FUNNEL_STEPS
     ]
@@ -660,13 +662,7 @@ def _post_total_sums(scope: Scope) -> tuple[dict[date, ContextSums], ContextSums
             by_account[account_id][day] = sums
         return {
             account_id: (
-                {
-                    day: {
-                        c: {m: v for m, v in ms.items() if m in charted} for c, ms in sums.items()
-                    }
-                    for day, sums in days.items()
-                    if day in part.period
-                },
+                {day: _only(sums, charted) for day, sums in days.items() if day in part.period},
                 dict(_merge(sums for day, sums in days.items() if day in part.period)),
                 dict(_merge(sums for day, sums in days.items() if day in part.period.previous)),
             )
@@ -1093,11 +1089,7 @@ def _engagement_rate(sums: ContextSums) -> Parts:
 def _completion(sums: ContextSums) -> Parts:
     starts = _parts(MEDIA_METRICS["playback_0_count"], sums)
     done = _parts(MEDIA_METRICS["playback_100_count"], sums)
-    return Parts(
-        _ratio(done.total, starts.total),
-        _ratio(done.organic, starts.organic),
-        _ratio(done.promoted, starts.promoted),
-    )
+    return _ratio_parts(done, starts)
 
 
 def _kpis(
@@ -1279,14 +1271,13 @@ def _reported(metrics: Mapping[str, MetricInfo]) -> list[tuple[str, str]]:
     return [(m, c) for m, info in metrics.items() for c in info.contexts if c != "after_30"]
 
 
-def _unsplit(metric: str) -> CombinedExpression:
-    """public - organic - promoted, from the `<metric>_<context>` columns of one row."""
+UNSPLIT_CONTEXTS = (Context.PUBLIC, Context.ORGANIC, Context.PROMOTED)  # _unsplit's order
+
+
+def _unsplit(public, organic, promoted) -> CombinedExpression:
+    """After day 30: public - organic - promoted, a split X did not report counting as 0."""
     zero = Value(0, output_field=BigIntegerField())
-    return (
-        F(f"{metric}_public")
-        - Coalesce(F(f"{metric}_organic"), zero)
-        - Coalesce(F(f"{metric}_promoted"), zero)
-    )
+    return public - Coalesce(organic, zero) - Coalesce(promoted, zero)
 
 
 def _rate_expression():
@@ -1335,7 +1326,7 @@ def _post_values(scope: Scope | None, post_ids: Sequence[int] | None) -> QuerySe
         )
         values = {f"{m}_{c}": F(f"latest_{c}__{m}") for m, c in _reported(POST_METRICS)}
     unsplit = {
-        f"{m}_after_30": _unsplit(m)
+        f"{m}_after_30": _unsplit(*(F(f"{m}_{c}") for c in UNSPLIT_CONTEXTS))
         for m, info in POST_METRICS.items()
         if "after_30" in info.contexts
     }
@@ -1421,7 +1412,8 @@ def post_table_sql(
         else f'v."{sort.column()}" DESC NULLS LAST'
     )
     # The videos' sums in one grouped pass over the media of the Posts that carry any, joined
-    # by hash: no per-Post lookup, whatever the planner believes of the tables' sizes.
+    # by hash: no per-Post lookup, whatever the planner believes of the tables' sizes. The
+    # third column is `models.post_url`, in SQL.
     sql = f"""
         WITH v AS ({inner})
         SELECT v."post_id", v."x_post_id",
@@ -1580,13 +1572,8 @@ def _rank_activity(scope: Scope, sort: PostSort) -> QuerySet:
             Sum("impression_count_gain"), Value(0)
         )
     elif sort.context == "after_30":
-        zero = Value(0, output_field=BigIntegerField())
         gain = f"{sort.metric}_gain"
-        rank = (
-            Sum(gain, filter=Q(context=Context.PUBLIC))
-            - Coalesce(Sum(gain, filter=Q(context=Context.ORGANIC)), zero)
-            - Coalesce(Sum(gain, filter=Q(context=Context.PROMOTED)), zero)
-        )
+        rank = _unsplit(*(Sum(gain, filter=Q(context=c)) for c in UNSPLIT_CONTEXTS))
     else:
         rank = Sum(f"{sort.metric}_gain")
     return rows.values("account_id", "post_id").annotate(rank=rank)
@@ -1607,12 +1594,7 @@ def _rank_created(scope: Scope, sort: PostSort) -> QuerySet:
             "latest_non_public__impression_count", Value(0)
         )
     elif sort.context == "after_30":
-        zero = Value(0, output_field=BigIntegerField())
-        rank = (
-            F(f"latest_public__{sort.metric}")
-            - Coalesce(F(f"latest_organic__{sort.metric}"), zero)
-            - Coalesce(F(f"latest_promoted__{sort.metric}"), zero)
-        )
+        rank = _unsplit(*(F(f"latest_{c}__{sort.metric}") for c in UNSPLIT_CONTEXTS))
     else:
         rank = F(f"latest_{sort.contexts()[0]}__{sort.metric}")
     return posts.annotate(rank=rank).values("account_id", "post_id", "rank")
@@ -1631,7 +1613,7 @@ def _flat_rows(scope: Scope, chunk: list[tuple]) -> list[tuple]:
         pk, x_post_id, username, created_at, text, is_reply, promoted, deleted_at = values[:8]
         rows.append(
             (
-                pk, x_post_id, f"https://x.com/{username}/status/{x_post_id}", username,
+                pk, x_post_id, post_url(username, x_post_id), username,
                 created_at.astimezone(tz), text, is_reply, promoted, deleted_at is not None,
                 values[-2], *values[8:-2], media_keys.get(pk, ""), *video.get(pk, no_video),
             )
@@ -1795,7 +1777,7 @@ def _video_rows_for(scope: Scope, chunk: list[dict]) -> Iterator[VideoRow]:
             "media_id", "post_id", "post__x_post_id", "post__account__username", "post__text"
         )
     ):
-        url = f"https://x.com/{username}/status/{x_post_id}"
+        url = post_url(username, x_post_id)
         posts[media_id].append(PostRef(post_id, x_post_id, url, text))
     for values in chunk:
         pk, key, username, kind, duration_ms, preview = media[values["media_id"]]
@@ -1817,12 +1799,6 @@ def _video_rows_for(scope: Scope, chunk: list[dict]) -> Iterator[VideoRow]:
 # --- Snapshots -------------------------------------------------------------------------------
 
 
-# A snapshot row, flat: these columns in this order (the snapshots CSV's order too).
-SNAPSHOT_TABLE_COLUMNS = (
-    "captured_at", "account", "object_type", "object_id", "context", *POST_COUNTS, *MEDIA_COUNTS,
-)  # fmt: skip
-
-
 def snapshot_table(
     *,
     scope: Scope,
@@ -1831,7 +1807,9 @@ def snapshot_table(
     chunk_size: int = 5000,
 ) -> Iterator[list[tuple]]:
     """Every stored snapshot captured in the period, Posts first then media, by time, as
-    chunks of flat rows (SNAPSHOT_TABLE_COLUMNS), read with a server-side cursor."""
+    chunks of flat rows, read with a server-side cursor. A row's columns, in the snapshots
+    CSV's order: captured_at, account, object_type, object_id, context, *POST_COUNTS,
+    *MEDIA_COUNTS (None where the object has no such count)."""
     start, end = scope.bounds()
     tz = scope.tz
     no_post, no_media = (None,) * len(POST_COUNTS), (None,) * len(MEDIA_COUNTS)
@@ -1937,13 +1915,19 @@ def post_for_team(*, team: Team, post_id: int) -> Post:
     return Post.objects.select_related("account").get(pk=post_id, account__team=team)
 
 
+def post_scope(*, team: Team, post: Post) -> Scope:
+    """One Post's lifetime, from the team day it was created on to today: what its page shows
+    and its downloads hold."""
+    today = team_today(team)
+    created_on = post.created_at.astimezone(team.tzinfo).date()
+    return Scope(team, (post.account,), Period(min(created_on, today), today), PeriodMode.CREATED)
+
+
 def post_detail(*, team: Team, post: Post) -> PostDetail:
     """Everything the Post page shows: its totals in every context, its growth since posting,
     its videos' funnels, and whether its private metrics froze at day 30 (six queries)."""
     tz = team.tzinfo
-    today = team_today(team)
-    created_on = post.created_at.astimezone(tz).date()
-    scope = Scope(team, (post.account,), Period(min(created_on, today), today), PeriodMode.CREATED)
+    scope = post_scope(team=team, post=post)
     observed = {f"observed_{c}": F(f"latest_{c}__observed_at") for c in CONTEXTS}
     (values,) = (
         _post_values(None, [post.pk]).annotate(**observed).values_list(*POST_VALUES, *observed)
