@@ -156,9 +156,9 @@ def funnel_chart(steps: Sequence[FunnelStep]) -> dict:
 
 
 def growth_chart(points: Sequence[GrowthPoint], *, metric: str, froze_on: date | None) -> dict:
-    """Cumulative values since posting; organic and promoted end where X froze them."""
+    """Cumulative values of `metric` since posting (`points`: that metric's only); organic and
+    promoted end where X froze them."""
     info = POST_METRICS[metric]
-    points = [p for p in points if p.metric == metric]
     days = [_day(p.day) for p in points]
     hover = "%{y:,}<extra>%{fullData.name}</extra>"
 

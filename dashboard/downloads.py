@@ -48,7 +48,6 @@ def _scope_for(
 
 
 def _csv_response(
-    request: HttpRequest,
     membership: Membership,
     *,
     kind: str,
@@ -100,7 +99,7 @@ def export_posts(request: HttpRequest, membership: Membership) -> StreamingHttpR
     sort = PostSort.parse(request.GET.get("sort"))
     post_ids = None if post is None else [post.pk]
     return _csv_response(
-        request, membership, kind="posts", stem=stem, filters=filters,
+        membership, kind="posts", stem=stem, filters=filters,
         chunks=lambda: _posts_csv(scope, sort, post_ids),
     )  # fmt: skip
 
@@ -111,7 +110,7 @@ def export_daily(request: HttpRequest, membership: Membership) -> StreamingHttpR
     scope, filters, stem, post = _scope_for(request, membership)
     post_id = None if post is None else post.pk
     return _csv_response(
-        request, membership, kind="daily", stem=stem, filters=filters,
+        membership, kind="daily", stem=stem, filters=filters,
         chunks=lambda: csv_chunks(
             DAILY_COLUMNS, selectors.daily_series_rows(scope=scope, post_id=post_id)
         ),
@@ -124,7 +123,7 @@ def export_videos(request: HttpRequest, membership: Membership) -> StreamingHttp
     scope, filters, stem, _ = _scope_for(request, membership)
     sort = request.GET.get("sort", "views")
     return _csv_response(
-        request, membership, kind="videos", stem=stem, filters=filters,
+        membership, kind="videos", stem=stem, filters=filters,
         chunks=lambda: csv_chunks(VIDEO_COLUMNS, selectors.video_rows(scope=scope, sort=sort)),
     )  # fmt: skip
 
@@ -135,7 +134,7 @@ def export_snapshots(request: HttpRequest, membership: Membership) -> StreamingH
     scope, filters, stem, post = _scope_for(request, membership)
     post_id = None if post is None else post.pk
     return _csv_response(
-        request, membership, kind="snapshots", stem=stem, filters=filters,
+        membership, kind="snapshots", stem=stem, filters=filters,
         chunks=lambda: snapshot_csv_chunks(
             selectors.snapshot_table(scope=scope, post_id=post_id)
         ),

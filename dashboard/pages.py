@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.access import team_view
-from accounts.models import Membership, XAccount
+from accounts.models import Membership
 from dashboard import charts
 from dashboard.filters import PRESETS, Filters, parse_filters
 from metrics import selectors
@@ -48,10 +48,6 @@ class Chart:
         return f"figure-{self.key}"
 
 
-def _team_accounts(membership: Membership) -> list[XAccount]:
-    return selectors.team_accounts(team=membership.team)
-
-
 EXPORTS = {
     "posts": ("team_export_posts", "Posts (one row per Post)"),
     "daily": ("team_export_daily", "Daily series"),
@@ -80,24 +76,33 @@ def _base_context(
     }
 
 
-@team_view()
-@require_GET
-def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
-    accounts = _team_accounts(membership)
+def _filtered_context(request: HttpRequest, membership: Membership, **extra) -> dict | None:
+    """The context of a page filtered by account and period, with how fresh its data is;
+    None while the team has no X account (the page then asks for one)."""
+    accounts = selectors.team_accounts(team=membership.team)
     if not accounts:
-        return render(request, "dashboard/overview.html", _base_context(request, membership, None))
+        return None
     filters = parse_filters(request.GET, team=membership.team, accounts=accounts)
-    scope = filters.scope
-    freshness = selectors.scope_freshness(scope=scope)
-    context = _base_context(
+    freshness = selectors.scope_freshness(scope=filters.scope)
+    return _base_context(
         request,
         membership,
         filters,
         accounts=accounts,
         freshness=freshness,
         updated_at=freshness.updated_at,
+        **extra,
     )
-    if all(a.last_synced_at is None for a in accounts):
+
+
+@team_view()
+@require_GET
+def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
+    context = _filtered_context(request, membership)
+    if context is None:
+        return render(request, "dashboard/overview.html", _base_context(request, membership, None))
+    scope = context["filters"].scope
+    if all(a.last_synced_at is None for a in context["accounts"]):
         # Nothing synced yet: the first sync's progress, not empty charts.
         context["first_sync"] = True
         return render(request, "dashboard/overview.html", context)
@@ -113,11 +118,11 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
             if created
             else f"{POST_METRICS[metric].label} per day",
             help=POST_METRICS[metric].help,
-            figure=charts.daily_chart(data.series(metric), metric=metric),
-            rows=data.series(metric),
+            figure=charts.daily_chart(series, metric=metric),
+            rows=series,
             note=(CREATED_NOTE + " " if created else "") + CHART_NOTES.get(metric, ""),
         )
-        for metric in DAILY_CHART_METRICS
+        for metric, series in ((m, data.series(m)) for m in DAILY_CHART_METRICS)
     ]
     context.update(
         overview=data,
@@ -154,10 +159,10 @@ def post_detail(request: HttpRequest, membership: Membership, post_id: int) -> H
             key=f"growth-{metric}",
             title=f"{POST_METRICS[metric].label} since posting",
             help=POST_METRICS[metric].help,
-            figure=charts.growth_chart(detail.growth, metric=metric, froze_on=froze_on),
-            rows=[p for p in detail.growth if p.metric == metric],
+            figure=charts.growth_chart(points, metric=metric, froze_on=froze_on),
+            rows=points,
         )
-        for metric in DAILY_CHART_METRICS
+        for metric, points in ((m, detail.growth_of(m)) for m in DAILY_CHART_METRICS)
     ]
     funnels = [
         Chart(
@@ -165,10 +170,10 @@ def post_detail(request: HttpRequest, membership: Membership, post_id: int) -> H
             title=f"Funnel of video {video.media_key}",
             help="Plays that reached each quarter of this video, across every Post that "
             "carries it.",
-            figure=charts.funnel_chart(video.funnel()),
-            rows=video.funnel(),
+            figure=charts.funnel_chart(steps),
+            rows=steps,
         )
-        for video in detail.media
+        for video, steps in ((v, v.funnel()) for v in detail.media)
     ]
     context = _base_context(
         request,
@@ -177,7 +182,6 @@ def post_detail(request: HttpRequest, membership: Membership, post_id: int) -> H
         exports=("posts", "daily", "snapshots"),
         export_query=f"post={post.pk}",
         updated_at=detail.observed_at,
-        post=post,
         detail=detail,
         row=detail.row,
         growth=growth,
@@ -191,28 +195,14 @@ def post_detail(request: HttpRequest, membership: Membership, post_id: int) -> H
 @team_view()
 @require_GET
 def videos(request: HttpRequest, membership: Membership) -> HttpResponse:
-    accounts = _team_accounts(membership)
-    if not accounts:
+    context = _filtered_context(request, membership, exports=("videos", "snapshots"))
+    if context is None:
         return render(request, "dashboard/videos.html", _base_context(request, membership, None))
-    filters = parse_filters(request.GET, team=membership.team, accounts=accounts)
-    scope = filters.scope
+    scope = context["filters"].scope
     sort = request.GET.get("sort", "views")
     sort = sort if sort in selectors.VIDEO_SORTS else "views"
     rows, video_total = selectors.top_videos(scope=scope, sort=sort, limit=TOP_VIDEOS)
-    freshness = selectors.scope_freshness(scope=scope)
-    context = _base_context(
-        request,
-        membership,
-        filters,
-        exports=("videos", "snapshots"),
-        accounts=accounts,
-        freshness=freshness,
-        updated_at=freshness.updated_at,
-        videos=rows,
-        video_total=video_total,
-        sort=sort,
-        sorts=selectors.VIDEO_SORTS,
-    )
+    context.update(videos=rows, video_total=video_total, sort=sort, sorts=selectors.VIDEO_SORTS)
     if rows:
         funnel = selectors.video_funnel(scope=scope)
         context["funnel"] = Chart(
@@ -222,11 +212,12 @@ def videos(request: HttpRequest, membership: Membership) -> HttpResponse:
             figure=charts.funnel_chart(funnel),
             rows=funnel,
         )
+        shown = rows[:15]
         context["views_chart"] = Chart(
             key="views",
             title="Views of the top videos",
             help="Views of each video, across every Post that carries it.",
-            figure=charts.video_views_chart(rows[:15]),
-            rows=rows[:15],
+            figure=charts.video_views_chart(shown),
+            rows=shown,
         )
     return render(request, "dashboard/videos.html", context)

@@ -520,6 +520,9 @@ class PostDetail:
     frozen: bool  # past day 30: organic and promoted no longer move
     observed_at: datetime | None
 
+    def growth_of(self, metric: str) -> list[GrowthPoint]:
+        return [point for point in self.growth if point.metric == metric]
+
 
 # --- Arithmetic that keeps None as "not reported" --------------------------------------------
 

@@ -27,16 +27,6 @@ def num(value) -> str:
 
 
 @register.filter
-def signed(value) -> str:
-    """A gain: "+1,234", "-56" (with a true minus sign), "0"; None is "—"."""
-    if value is None:
-        return DASH
-    if value > 0:
-        return f"+{value:,}"
-    return f"{MINUS}{-value:,}" if value < 0 else "0"
-
-
-@register.filter
 def pct(value, digits: int = 1) -> str:
     """A ratio as a percentage: 0.1234 → "12.3 %"; None → "—"."""
     if value is None:
