@@ -325,28 +325,22 @@ def _rollups(cursor, label, owner, snapshot, daily, latest, counts, born, p) -> 
     return rows
 
 
-POST_COUNT_COLUMNS = (
-    "impression_count", "like_count", "reply_count", "retweet_count", "quote_count",
-    "bookmark_count", "url_link_clicks", "user_profile_clicks", "engagements",
-)  # fmt: skip
-MEDIA_COUNT_COLUMNS = (
-    "view_count", "playback_0_count", "playback_25_count", "playback_50_count",
-    "playback_75_count", "playback_100_count",
-)  # fmt: skip
-
-
 def _post_rollups(cursor, p) -> int:
+    from metrics.models import POST_COUNTS  # the models' own list: a removed column fails here
+
     born = (
         "SELECT id, account_id, (created_at AT TIME ZONE %(tz)s)::date AS born_on FROM metrics_post"
     )
     return _rollups(
         cursor, "post", "post", "metrics_postsnapshot", "metrics_postdaily",
-        "metrics_postmetrics", POST_COUNT_COLUMNS, born, p,
+        "metrics_postmetrics", POST_COUNTS, born, p,
     )  # fmt: skip
 
 
 def _media_history(cursor, p) -> int:
     """Video readings follow the first Post carrying the video, at the same instants."""
+    from metrics.models import MEDIA_COUNTS
+
     window = "o.ts < p.created_at + interval '30 days'"
     quartile = "floor(({v}) * 0.3 * {keep})"
     keeps = {0: 1, 25: 0.7, 50: 0.52, 75: 0.37, 100: 0.22}
@@ -384,7 +378,7 @@ def _media_history(cursor, p) -> int:
     """
     _rollups(
         cursor, "video", "media", "metrics_mediasnapshot", "metrics_mediadaily",
-        "metrics_mediametrics", MEDIA_COUNT_COLUMNS, born, p,
+        "metrics_mediametrics", MEDIA_COUNTS, born, p,
     )  # fmt: skip
     return rows
 

@@ -15,24 +15,17 @@ import os
 import time
 
 from bench.dashboard_seed import member_client, prepare
-from bench.setup import table
+from bench.setup import rss_mb, table
 
 MEMORY_TARGET_MB = 50
 THROUGHPUT_TARGET = 0.5
-
-
-def _rss_mb() -> float:
-    import os
-
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def stream_export(client, url: str) -> dict:
     import gc
 
     gc.collect()
-    before = peak = _rss_mb()
+    before = peak = rss_mb()
     started = time.perf_counter()
     response = client.get(url)
     assert response.status_code == 200, response.status_code
@@ -44,7 +37,7 @@ def stream_export(client, url: str) -> dict:
         rows += chunk.count(b"\n")
         size += len(chunk)
         if n % 16 == 0:
-            peak = max(peak, _rss_mb())
+            peak = max(peak, rss_mb())
     response.close()
     seconds = time.perf_counter() - started
     return {
@@ -52,7 +45,7 @@ def stream_export(client, url: str) -> dict:
         "seconds": seconds,
         "rows": rows - 1,
         "mb": size / 2**20,
-        "memory": max(peak, _rss_mb()) - before,
+        "memory": max(peak, rss_mb()) - before,
     }
 
 

@@ -42,6 +42,12 @@ def django_setup(database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def rss_mb() -> float:
+    """This process's resident memory now, in MiB (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def table(headers: list[str], rows: list[tuple]) -> str:
     cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]

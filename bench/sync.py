@@ -16,12 +16,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench.setup import bench_database, django_setup, table
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+from bench.setup import bench_database, django_setup, rss_mb, table
 
 
 def _floor(account, posts_by_half) -> int:
@@ -133,7 +128,7 @@ def main() -> None:
         _, run = synced(account, counter)
         billed += run.billed_post_reads
         floor += _floor(account, halves(account))
-        memory.append(_rss_mb())
+        memory.append(rss_mb())
     seconds = time.perf_counter() - started
     posts = Post.objects.filter(account__in=accounts).count()
     rows.append(
