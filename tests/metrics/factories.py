@@ -55,14 +55,6 @@ class MediaFactory(factory.django.DjangoModelFactory):
     duration_ms = 30_000
 
 
-class PostMediaFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PostMedia
-
-    post = factory.SubFactory(PostFactory)
-    media = factory.SubFactory(MediaFactory, account=factory.SelfAttribute("..post.account"))
-
-
 def video_for(*posts: Post, **kwargs) -> Media:
     """A video carried by the given Posts (of one account)."""
     media = MediaFactory(account=posts[0].account, **kwargs)
@@ -98,15 +90,6 @@ class PostDailyFactory(factory.django.DjangoModelFactory):
     account = factory.LazyAttribute(lambda o: o.post.account)
     context = Context.PUBLIC
     day = factory.LazyFunction(lambda: timezone.localdate())
-
-
-class MediaSnapshotFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = MediaSnapshot
-
-    media = factory.SubFactory(MediaFactory)
-    context = Context.PUBLIC
-    captured_at = factory.LazyFunction(timezone.now)
 
 
 class MediaMetricsFactory(factory.django.DjangoModelFactory):
