@@ -15,13 +15,14 @@ from accounts.models import Team, XAccount
 from metrics.selectors import Period, PeriodMode, Scope, team_today
 
 PRESETS = {"7": 7, "28": 28, "90": 90}
+RANGE_CHOICES = [*((k, f"{v} days") for k, v in PRESETS.items()), ("custom", "Custom")]
 DEFAULT_PRESET = "28"
 MAX_CUSTOM_DAYS = 366
 
 
 class FilterForm(forms.Form):
     range = forms.ChoiceField(
-        choices=[(k, f"Last {v} days") for k, v in PRESETS.items()] + [("custom", "Custom")],
+        choices=RANGE_CHOICES,
         required=False,
     )
     start = forms.DateField(required=False)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import team_view
 from accounts.models import Membership
 from dashboard import charts
-from dashboard.filters import PRESETS, Filters, parse_filters
+from dashboard.filters import RANGE_CHOICES, Filters, parse_filters
 from metrics import selectors
 from metrics.models import Post
 from metrics.selectors import DAILY_CHART_METRICS, POST_METRICS, PeriodMode, PostSort
@@ -69,7 +69,7 @@ def _base_context(
         "team": membership.team,
         "filters": filters,
         "query": request.GET.urlencode(),
-        "preset_choices": [*((k, f"{v} days") for k, v in PRESETS.items()), ("custom", "Custom")],
+        "preset_choices": RANGE_CHOICES,
         "export_links": [EXPORTS[kind] for kind in exports],
         "export_query": request.GET.urlencode() if export_query is None else export_query,
         **extra,
