@@ -100,10 +100,16 @@ def stop_process_group(process: subprocess.Popen, *, timeout: float = 20) -> Non
         process.wait(timeout=timeout)
 
 
-def wait_until(predicate, *, timeout: float, interval: float = 0.2, message: str = "") -> None:
+def wait_until(
+    predicate, *, timeout: float, interval: float = 0.2, message: str = "", log: Path | None = None
+) -> None:
+    """Poll `predicate` until it holds; on timeout, fail with `message` and the end of `log`
+    as it is then (read at the failure, not when the wait began)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(interval)
+    if log is not None:
+        message = f"{message}\n{log.read_text(errors='replace')[-4000:]}".strip()
     raise AssertionError(message or "condition not met in time")

@@ -82,7 +82,7 @@ def test_connect_two_accounts_watch_them_sync_and_see_the_charts(
     wait_until(
         lambda: XAccount.objects.filter(team=team, last_synced_at__isnull=False).count() == 2,
         timeout=90,
-        message=wired.read_text()[-4000:],
+        log=wired,
     )
     screenshot(page, "e2e-accounts")
 

@@ -62,7 +62,7 @@ def test_a_real_worker_process_runs_a_task_end_to_end(broker, tmp_path):
         wait_until(
             lambda: WorkerHeartbeat.objects.filter(name=name).exists(),
             timeout=30,
-            message=(tmp_path / "worker.log").read_text(),
+            log=tmp_path / "worker.log",
         )
 
 

@@ -53,7 +53,7 @@ def test_a_worker_fills_a_connected_account_from_the_beat_s_schedule(
         wait_until(
             lambda: XAccount.objects.get(pk=account.pk).last_synced_at is not None,
             timeout=60,
-            message=log.read_text(),
+            log=log,
         )
     run = SyncRun.objects.get(account=account)
     assert run.outcome == SyncRun.Outcome.SUCCEEDED, f"{run.error}\n{log.read_text()}"
@@ -81,7 +81,7 @@ def test_two_workers_never_sync_one_account_at_once(x_sandbox, frozen, tmp_path,
         wait_until(
             lambda: not XAccount.objects.filter(last_synced_at=None).exists(),
             timeout=120,
-            message=(tmp_path / "a.log").read_text()[-3000:],
+            log=tmp_path / "a.log",
         )
     for account in accounts:
         runs = list(SyncRun.objects.filter(account=account).order_by("started_at"))
@@ -109,7 +109,7 @@ def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_rerun_reaches_the_s
         wait_until(
             lambda: SyncRun.objects.filter(account=account, pages_done__gte=3).exists(),
             timeout=60,
-            message=log.read_text(),
+            log=log,
         )
         child = int(subprocess.check_output(["pgrep", "-P", str(worker.pid)]).split()[0])
         os.kill(child, signal.SIGKILL)
@@ -119,7 +119,7 @@ def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_rerun_reaches_the_s
         wait_until(
             lambda: XAccount.objects.get(pk=account.pk).last_synced_at is not None,
             timeout=90,
-            message=log.read_text()[-4000:],
+            log=log,
         )
         recovered_in = time.monotonic() - killed_at
     assert recovered_in < 60
@@ -152,7 +152,7 @@ def test_a_flushed_redis_loses_no_due_sync(
         wait_until(
             lambda: XAccount.objects.get(pk=account.pk).last_synced_at is not None,
             timeout=60,
-            message=(tmp_path / "w.log").read_text(),
+            log=tmp_path / "w.log",
         )
 
 

@@ -105,7 +105,7 @@ def test_a_database_restart_is_survived_by_pages_and_syncs(x_sandbox, private_po
     )
     site = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _answers(f"{site}/healthz"), timeout=60, message=logs[0].read_text())
+        wait_until(lambda: _answers(f"{site}/healthz"), timeout=60, log=logs[0])
         cookies = _sign_in(site)
         overview = f"{site}/t/{slug}/"
         assert requests.get(overview, cookies=cookies, timeout=10).status_code == HTTPStatus.OK
@@ -116,7 +116,7 @@ def test_a_database_restart_is_survived_by_pages_and_syncs(x_sandbox, private_po
         wait_until(
             lambda: _pages_done(private_postgres.url) >= 2,
             timeout=60,
-            message=logs[1].read_text()[-3000:],
+            log=logs[1],
         )
         posts_before = _rows(private_postgres.url, "select count(*) from metrics_post")[0][0]
         private_postgres.stop()
@@ -134,7 +134,7 @@ def test_a_database_restart_is_survived_by_pages_and_syncs(x_sandbox, private_po
         wait_until(
             lambda: requests.get(overview, cookies=cookies, timeout=10).status_code == 200,
             timeout=30,
-            message=logs[0].read_text()[-3000:],
+            log=logs[0],
         )
         # The beat's next ticks find the account due again once the dead sync's lease is out.
         deadline = time.monotonic() + 120

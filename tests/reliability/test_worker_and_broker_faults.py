@@ -39,7 +39,7 @@ def test_a_whole_worker_killed_mid_sync_is_rerun_within_a_minute(
         wait_until(
             lambda: SyncRun.objects.filter(account=account, pages_done__gte=3).exists(),
             timeout=60,
-            message=(tmp_path / "a.log").read_text(),
+            log=tmp_path / "a.log",
         )
         os.killpg(first.pid, signal.SIGKILL)  # the whole worker, parent and children
         killed = time.monotonic()
@@ -47,13 +47,13 @@ def test_a_whole_worker_killed_mid_sync_is_rerun_within_a_minute(
         wait_until(
             lambda: SyncRun.objects.filter(account=account).count() >= 2,
             timeout=90,
-            message=(tmp_path / "b.log").read_text()[-3000:],
+            log=tmp_path / "b.log",
         )
         rerun_after = time.monotonic() - killed
         wait_until(
             lambda: XAccount.objects.get(pk=account.pk).last_synced_at is not None,
             timeout=60,
-            message=(tmp_path / "b.log").read_text()[-3000:],
+            log=tmp_path / "b.log",
         )
     assert rerun_after < 60, f"the sync came back after {rerun_after:.0f} s"
     x_sandbox.clear_faults()
@@ -113,7 +113,7 @@ def test_x_failing_for_some_accounts_leaves_each_in_its_state_and_delays_no_othe
         wait_until(
             lambda: XAccount.objects.get(pk=healthy.pk).last_synced_at is not None,
             timeout=30,
-            message=(tmp_path / "w.log").read_text()[-3000:],
+            log=tmp_path / "w.log",
         )
         healthy_after = time.monotonic() - started
         wait_until(
@@ -122,13 +122,13 @@ def test_x_failing_for_some_accounts_leaves_each_in_its_state_and_delays_no_othe
                 and XAccount.objects.get(pk=limited.pk).rate_limited_until is not None
             ),
             timeout=60,
-            message=(tmp_path / "w.log").read_text()[-3000:],
+            log=tmp_path / "w.log",
         )
         # The hanging account times out, retries with backoff, then waits with a reason.
         wait_until(
             lambda: "failed repeatedly" in XAccount.objects.get(pk=hanging.pk).deferral_reason,
             timeout=150,
-            message=(tmp_path / "w.log").read_text()[-3000:],
+            log=tmp_path / "w.log",
         )
     assert healthy_after < 15, f"the healthy account waited {healthy_after:.0f} s"
     assert Post.objects.filter(account=healthy).count() > 100
