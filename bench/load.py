@@ -22,8 +22,6 @@ saturation) change the run; WEB_CONCURRENCY and WEB_THREADS size gunicorn.
 import os
 import random
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,12 +46,6 @@ RUNS = (("browsing", (1.0, 5.0)), ("saturation", (0.0, 0.0)))
 CHOSEN_RUNS = os.environ.get("BENCH_LOAD_RUNS", ",".join(name for name, _ in RUNS)).split(",")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -73,21 +65,14 @@ def _start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 def main() -> None:
     import redis
 
+    from tests.workers import free_port, stop_process_group
+
     work = Path(os.environ.get("BENCH_WORK_DIR", "/tmp/quartile-bench-load"))
     work.mkdir(parents=True, exist_ok=True)
-    sandbox_port, web_port = _free_port(), _free_port()
+    sandbox_port, web_port = free_port(), free_port()
     sandbox_url, site = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
     key = Fernet.generate_key().decode()
     # The seeding here and the site share the keys: sessions are signed, tokens encrypted.
@@ -146,7 +131,7 @@ def main() -> None:
             runs.append((name, think, results, syncs, cpu.used()))
     finally:
         for process in reversed(processes.values()):
-            _stop(process)
+            stop_process_group(process)
     for run in runs:
         _report(*run)
 

@@ -6,6 +6,7 @@ pointed at the test database and a broker, as production would run it.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -76,6 +77,13 @@ def celery_worker(
         yield process
     finally:
         stop_process_group(process)
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_for_log(log: Path, text: str, *, timeout: float, process=None) -> None:

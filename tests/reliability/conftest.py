@@ -2,7 +2,6 @@
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -13,13 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.workers import free_port
+
 pytestmark = pytest.mark.reliability
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -15,8 +15,7 @@ import requests
 from celery import Celery
 from cryptography.fernet import Fernet
 
-from tests.reliability.conftest import free_port
-from tests.workers import ROOT, stop_process_group, wait_until
+from tests.workers import ROOT, free_port, stop_process_group, wait_until
 
 pytestmark = pytest.mark.reliability
 

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,14 +20,9 @@ from tests.sandbox.flows import (
     freeze_after_anchor,
     timeline,
 )
+from tests.workers import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _start_cli(port: int, **env: str) -> subprocess.Popen:
@@ -55,7 +49,7 @@ def _wait_until_up(base_url: str) -> None:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_python_m_sandbox_serves_until_a_signal_then_exits_cleanly(stop_signal):
-    port = _free_port()
+    port = free_port()
     process = _start_cli(port)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}")
@@ -70,7 +64,7 @@ def test_python_m_sandbox_serves_until_a_signal_then_exits_cleanly(stop_signal):
 
 
 def test_a_bad_setting_stops_start_up_with_a_message():
-    process = _start_cli(_free_port(), SANDBOX_TIER="gold")
+    process = _start_cli(free_port(), SANDBOX_TIER="gold")
     assert process.wait(timeout=10) == 2
     assert "SANDBOX_TIER must be one of" in process.stderr.read()
 
