@@ -28,6 +28,10 @@ AFTER_30_LABEL = "After 30 days (split not reported)"
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
+VALUE_AXIS = {"rangemode": "tozero", "gridcolor": "#e5e7eb", "separatethousands": True}
+LEGEND = {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"}
+DATE_AXIS = {"type": "date", "tickformat": "%b %-d", "hoverformat": "%a %b %-d, %Y"}
+HOVER = "%{y:,}<extra>%{fullData.name}</extra>"
 
 
 def _layout(**overrides) -> dict:
@@ -38,9 +42,9 @@ def _layout(**overrides) -> dict:
         "font": {"family": FONT, "size": 12, "color": "#111827"},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+        "legend": LEGEND,
         "hoverlabel": {"namelength": -1},
-        "yaxis": {"rangemode": "tozero", "gridcolor": "#e5e7eb", "separatethousands": True},
+        "yaxis": VALUE_AXIS,
     }
     layout.update(overrides)
     return layout
@@ -63,6 +67,15 @@ def _half_day_before(day: date) -> str:
     return (datetime.combine(day, time(12)) - timedelta(days=1)).isoformat(sep=" ")
 
 
+def _day_band(day: date, fill: str) -> dict:
+    """A shaded band over one whole day, behind the data: a day without (full) data."""
+    return {
+        "type": "rect", "xref": "x", "yref": "paper", "layer": "below",
+        "x0": _half_day_before(day), "x1": _half_day_before(day + timedelta(1)),
+        "y0": 0, "y1": 1, "line": {"width": 0}, "fillcolor": fill,
+    }  # fmt: skip
+
+
 def daily_chart(rows: Sequence[DailyTotalRow], *, metric: str) -> dict:
     """Gains per day, organic and promoted side by side, and the unsplit growth after day 30.
 
@@ -75,30 +88,24 @@ def daily_chart(rows: Sequence[DailyTotalRow], *, metric: str) -> dict:
     def values(part: str) -> list:
         return [None if r.parts is None else getattr(r.parts, part) for r in rows]
 
-    hover = "%{y:,}<extra>%{fullData.name}</extra>"
     data = [
         {"type": "bar", "name": "Organic", "x": days, "y": values("organic"),
-         "marker": {"color": ORGANIC}, "hovertemplate": hover},
+         "marker": {"color": ORGANIC}, "hovertemplate": HOVER},
         {"type": "bar", "name": "Promoted", "x": days, "y": values("promoted"),
-         "marker": {"color": PROMOTED}, "hovertemplate": hover},
+         "marker": {"color": PROMOTED}, "hovertemplate": HOVER},
     ]  # fmt: skip
     if info.public:
         data.append(
             {"type": "bar", "name": AFTER_30_LABEL, "x": days, "y": values("after_30"),
-             "marker": {"color": AFTER_30}, "hovertemplate": hover}
+             "marker": {"color": AFTER_30}, "hovertemplate": HOVER}
         )  # fmt: skip
     shapes, gap_days, gap_text = [], [], []
     for row in rows:
         if row.coverage == Coverage.FULL:
             continue
         shapes.append(
-            {
-                "type": "rect", "xref": "x", "yref": "paper", "layer": "below",
-                "x0": _half_day_before(row.day), "x1": _half_day_before(row.day + timedelta(1)),
-                "y0": 0, "y1": 1, "line": {"width": 0},
-                "fillcolor": GAP_FILL if row.coverage == Coverage.NONE else PARTIAL_FILL,
-            }
-        )  # fmt: skip
+            _day_band(row.day, GAP_FILL if row.coverage == Coverage.NONE else PARTIAL_FILL)
+        )
         gap_days.append(_day(row.day))
         title = "No data" if row.coverage == Coverage.NONE else "Partial data"
         gap_text.append(f"{title}<br>" + "<br>".join(escape(n) for n in row.missing_summary))
@@ -117,9 +124,9 @@ def daily_chart(rows: Sequence[DailyTotalRow], *, metric: str) -> dict:
             barmode="group",
             bargap=0.2,
             hovermode="x unified",
-            xaxis={"type": "date", "tickformat": "%b %-d", "hoverformat": "%a %b %-d, %Y"},
+            xaxis=DATE_AXIS,
             yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
-            yaxis={**_layout()["yaxis"], "title": {"text": info.label}},
+            yaxis={**VALUE_AXIS, "title": {"text": info.label}},
             shapes=shapes,
         ),
     )
@@ -160,14 +167,13 @@ def growth_chart(points: Sequence[GrowthPoint], *, metric: str, froze_on: date |
     promoted end where X froze them."""
     info = POST_METRICS[metric]
     days = [_day(p.day) for p in points]
-    hover = "%{y:,}<extra>%{fullData.name}</extra>"
 
     def line(name: str, part: str, color: str, dash: str = "solid") -> dict:
         return {
             "type": "scatter", "mode": "lines+markers", "name": name, "x": days,
             "y": [getattr(p, part) for p in points], "connectgaps": False,
             "line": {"color": color, "width": 2, "dash": dash}, "marker": {"size": 4},
-            "hovertemplate": hover,
+            "hovertemplate": HOVER,
         }  # fmt: skip
 
     data = [line("Organic", "organic", ORGANIC), line("Promoted", "promoted", PROMOTED)]
@@ -183,30 +189,23 @@ def growth_chart(points: Sequence[GrowthPoint], *, metric: str, froze_on: date |
             {"x": _day(froze_on), "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom",
              "showarrow": False, "text": "Day 30: split froze", "font": {"size": 11}}
         )  # fmt: skip
-    for point in points:
-        if point.gap:
-            shapes.append(
-                {"type": "rect", "xref": "x", "yref": "paper", "layer": "below",
-                 "x0": _half_day_before(point.day),
-                 "x1": _half_day_before(point.day + timedelta(1)),
-                 "y0": 0, "y1": 1, "line": {"width": 0}, "fillcolor": GAP_FILL}
-            )  # fmt: skip
+    shapes += [_day_band(point.day, GAP_FILL) for point in points if point.gap]
     return _figure(
         data,
         _layout(
             hovermode="x unified",
-            xaxis={"type": "date", "tickformat": "%b %-d", "hoverformat": "%a %b %-d, %Y"},
-            yaxis={**_layout()["yaxis"], "title": {"text": f"{info.label} (cumulative)"}},
+            xaxis=DATE_AXIS,
+            yaxis={**VALUE_AXIS, "title": {"text": f"{info.label} (cumulative)"}},
             shapes=shapes,
             annotations=annotations,
         ),
     )
 
 
-def video_label(video: VideoRow) -> str:
+def video_label(video: VideoRow, length: int = 40) -> str:
     """How a video is named on a chart: the text of the first Post carrying it, escaped."""
     if video.posts:
-        return escape(truncate(video.posts[0].text, 40))
+        return escape(truncate(video.posts[0].text, length))
     return escape(video.media_key)
 
 
@@ -214,9 +213,7 @@ def video_views_chart(videos: Sequence[VideoRow]) -> dict:
     """Views of the top videos, organic, promoted and unsplit stacked, one bar per video."""
     videos = list(videos)[::-1]  # Plotly draws the first category at the bottom
     labels = [f"{video_label(v)} · {escape(v.media_key[-6:])}" for v in videos]
-    hover_text = [
-        escape(truncate(v.posts[0].text, 120)) if v.posts else escape(v.media_key) for v in videos
-    ]
+    hover_text = [video_label(v, length=120) for v in videos]
 
     def trace(name: str, part: str, color: str) -> dict:
         return {
@@ -237,11 +234,11 @@ def video_views_chart(videos: Sequence[VideoRow]) -> dict:
         data,
         _layout(
             barmode="stack",
-            legend={**_layout()["legend"], "traceorder": "normal"},
+            legend={**LEGEND, "traceorder": "normal"},
             height=max(240, 28 * len(videos) + 80),
             margin={"l": 200, "r": 16, "t": 16, "b": 40},
             hovermode="closest",
             yaxis={"automargin": True, "type": "category"},
-            xaxis={"rangemode": "tozero", "gridcolor": "#e5e7eb", "separatethousands": True},
+            xaxis=VALUE_AXIS,
         ),
     )
