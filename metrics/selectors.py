@@ -1274,6 +1274,28 @@ def _reported(metrics: Mapping[str, MetricInfo]) -> list[tuple[str, str]]:
     return [(m, c) for m, info in metrics.items() for c in info.contexts if c != "after_30"]
 
 
+def _latest_joins(contexts: Iterable[str] = CONTEXTS) -> dict[str, FilteredRelation]:
+    """A Post's or a medium's latest values, one join per context, as `latest_<context>`."""
+    return {
+        f"latest_{c}": FilteredRelation("latest", condition=Q(latest__context=c)) for c in contexts
+    }
+
+
+def _latest_values(metrics: Mapping[str, MetricInfo]) -> dict[str, F]:
+    """`<metric>_<context>`: each reported value, read through `_latest_joins`."""
+    return {f"{m}_{c}": F(f"latest_{c}__{m}") for m, c in _reported(metrics)}
+
+
+MEDIA_LATEST = tuple(f"{m}_{c}" for m, c in _reported(MEDIA_METRICS))
+
+
+def _with_latest_media_values(media: QuerySet) -> QuerySet:
+    """Media with `media_id` and every reported latest value (MEDIA_LATEST)."""
+    return media.annotate(**_latest_joins()).annotate(
+        media_id=F("pk"), **_latest_values(MEDIA_METRICS)
+    )
+
+
 UNSPLIT_CONTEXTS = (Context.PUBLIC, Context.ORGANIC, Context.PROMOTED)  # _unsplit's order
 
 
@@ -1321,13 +1343,8 @@ def _post_values(scope: Scope | None, post_ids: Sequence[int] | None) -> QuerySe
             for m, c in _reported(POST_METRICS)
         }
     else:
-        posts = posts.annotate(
-            **{
-                f"latest_{c}": FilteredRelation("latest", condition=Q(latest__context=c))
-                for c in CONTEXTS
-            }
-        )
-        values = {f"{m}_{c}": F(f"latest_{c}__{m}") for m, c in _reported(POST_METRICS)}
+        posts = posts.annotate(**_latest_joins())
+        values = _latest_values(POST_METRICS)
     unsplit = {
         f"{m}_after_30": _unsplit(*(F(f"{m}_{c}") for c in UNSPLIT_CONTEXTS))
         for m, info in POST_METRICS.items()
@@ -1587,11 +1604,7 @@ def _rank_created(scope: Scope, sort: PostSort) -> QuerySet:
     posts = Post.objects.filter(_created_in(scope, scope.period)).annotate(post_id=F("pk"))
     if sort.metric == "created_at":
         return posts.annotate(rank=F("created_at")).values("account_id", "post_id", "rank")
-    joins = {
-        f"latest_{c}": FilteredRelation("latest", condition=Q(latest__context=c))
-        for c in sort.contexts()
-    }
-    posts = posts.annotate(**joins)
+    posts = posts.annotate(**_latest_joins(sort.contexts()))
     if sort.metric == "engagement_rate":
         rank = Cast("latest_non_public__engagements", FloatField()) / NullIf(
             "latest_non_public__impression_count", Value(0)
@@ -1703,19 +1716,10 @@ def _video_base(scope: Scope) -> QuerySet:
             f"{m}_{c}": Sum(f"{m}_gain", filter=Q(context=c)) for m, c in _reported(MEDIA_METRICS)
         }
         return rows.values("account_id", "media_id").annotate(**sums)
-    joins = {
-        f"latest_{c}": FilteredRelation("latest", condition=Q(latest__context=c)) for c in CONTEXTS
-    }
-    values = {f"{m}_{c}": F(f"latest_{c}__{m}") for m, c in _reported(MEDIA_METRICS)}
-    return (
-        Media.objects.filter(
-            pk__in=_media_carried_by_posts_created_in(scope, scope.period),
-            type__in=VIDEO_TYPES,
-        )
-        .annotate(**joins)
-        .annotate(media_id=F("pk"), **values)
-        .values("account_id", "media_id", *values)
+    videos = Media.objects.filter(
+        pk__in=_media_carried_by_posts_created_in(scope, scope.period), type__in=VIDEO_TYPES
     )
+    return _with_latest_media_values(videos).values("account_id", "media_id", *MEDIA_LATEST)
 
 
 VIDEO_SORT_COLUMNS = {
@@ -1950,16 +1954,7 @@ def post_detail(*, team: Team, post: Post) -> PostDetail:
 
 
 def _video_lifetime_values(media: QuerySet) -> QuerySet:
-    joins = {
-        f"latest_{c}": FilteredRelation("latest", condition=Q(latest__context=c)) for c in CONTEXTS
-    }
-    values = {f"{m}_{c}": F(f"latest_{c}__{m}") for m, c in _reported(MEDIA_METRICS)}
-    return (
-        media.annotate(**joins)
-        .annotate(media_id=F("pk"), **values)
-        .values("media_id", *values)
-        .order_by("media_id")
-    )
+    return _with_latest_media_values(media).values("media_id", *MEDIA_LATEST).order_by("media_id")
 
 
 def _growth(post: Post, scope: Scope) -> Iterator[GrowthPoint]:
