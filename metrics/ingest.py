@@ -306,7 +306,7 @@ class _Known:
 
     id: int
     fields: dict
-    latest: dict[str, "_Latest"]
+    latest: dict[str, "LatestReading"]
 
     def __getattr__(self, name: str):
         try:
@@ -316,7 +316,7 @@ class _Known:
 
 
 @dataclass(frozen=True)
-class _Latest:
+class LatestReading:
     day: date
     baseline: dict | None
     counts: Counts
@@ -338,7 +338,7 @@ def _with_latest(queryset, *, key: str, fields, names, contexts) -> dict[object,
                 id=row["id"], fields={f: row[f] for f in fields}, latest={}
             )
         if row["latest_in__context"] is not None:
-            entry.latest[row["latest_in__context"]] = _Latest(
+            entry.latest[row["latest_in__context"]] = LatestReading(
                 day=row["latest_in__day"],
                 baseline=row["latest_in__baseline"],
                 counts={n: row[f"latest_in__{n}"] for n in names},
@@ -361,7 +361,7 @@ MediaModels = _Models("media", MediaMetrics, MediaSnapshot, MediaDaily)
 def _record_metrics(
     kind: _Models,
     rows: list[tuple[int, date | None, Context, Counts]],
-    latest: Mapping[tuple[int, str], _Latest],
+    latest: Mapping[tuple[int, str], LatestReading],
     *,
     names: tuple[str, ...],
     account: XAccount,
@@ -384,18 +384,13 @@ def _record_metrics(
         previous = latest.get((owner, context))
         if previous is not None and all(previous.counts[n] == counts[n] for n in names):
             continue  # nothing changed: no snapshot, no rollup change
-        baseline = _baseline(previous, born_on, day, names)
+        baseline = gain_baseline(previous, born_on, day, names)
         key = {owner_id: owner, "context": context}
         snapshots.append({**key, "captured_at": captured_at, **counts})
         new_latest.append(
             {**key, "observed_at": observed_at, "day": day, "baseline": baseline, **counts}
         )
-        gains = {
-            f"{n}_gain": None
-            if counts[n] is None or baseline is None or baseline.get(n) is None
-            else counts[n] - baseline[n]
-            for n in names
-        }
+        gains = day_gains(counts, baseline, names)
         dailies.append({**key, "account_id": account.pk, "day": day, **counts, **gains})
     if not snapshots:
         return
@@ -416,11 +411,25 @@ def _record_metrics(
     )
 
 
-def _baseline(
-    previous: _Latest | None, born_on: date | None, day: date, names: tuple[str, ...]
+def gain_baseline(
+    previous: LatestReading | None, born_on: date | None, day: date, names: tuple[str, ...]
 ) -> Mapping[str, int | None] | None:
+    """What today's gain is measured from: the end values of the previous observed day; on
+    the day the object was born, zeros; first seen later than that, unknown (None)."""
     if previous is None:
         return dict.fromkeys(names, 0) if born_on == day else None
     if previous.day == day:
         return previous.baseline
     return dict(previous.counts)
+
+
+def day_gains(
+    counts: Counts, baseline: Mapping[str, int | None] | None, names: tuple[str, ...]
+) -> dict[str, int | None]:
+    """`<name>_gain` for each count: the value minus the baseline's, None if either is unknown."""
+    return {
+        f"{n}_gain": None
+        if counts[n] is None or baseline is None or baseline.get(n) is None
+        else counts[n] - baseline[n]
+        for n in names
+    }

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import factory
 from django.utils import timezone
 
+from metrics.ingest import LatestReading, day_gains, gain_baseline
 from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
@@ -155,27 +156,24 @@ class HistoryWriter:
         self.snapshots = {"post": [], "media": []}
         self.latest = {"post": {}, "media": {}}
         self.daily = {"post": {}, "media": {}}
-        # (kind, object id, context) -> (day, end values of that day, end values the day before)
-        self.days: dict[tuple, tuple] = {}
+        # (kind, object id, context) -> its latest reading, as the sync keeps it
+        self.days: dict[tuple, LatestReading] = {}
 
     def observe(self, kind: str, obj, at: datetime, context: str, counts: dict) -> None:
         snapshot_model, latest_model, daily_model, names = self.MODELS[kind]
         unknown = set(counts) - set(names)
         assert not unknown, f"not a metric: {unknown}"
         values = {name: counts.get(name) for name in names}
-        tz = obj.account.team.tzinfo
-        day = at.astimezone(tz).date()
+        day = _team_day(obj, at)
         key = (kind, obj.pk, context)
-        if key in self.days and self.days[key][0] == day:
-            before = self.days[key][2]
-        elif key in self.days:
-            before = self.days[key][1]
-        else:
+        born_on = None
+        if key not in self.days:  # only then does the baseline need it (media: a query)
             created = (
                 obj.created_at if kind == "post" else min(p.created_at for p in obj.posts.all())
             )
-            before = dict.fromkeys(names, 0) if created.astimezone(tz).date() == day else None
-        self.days[key] = (day, values, before)
+            born_on = _team_day(obj, created)
+        before = gain_baseline(self.days.get(key), born_on, day, names)
+        self.days[key] = LatestReading(day=day, baseline=before, counts=values)
         owner = {kind: obj}
         self.snapshots[kind].append(
             snapshot_model(**owner, context=context, captured_at=at, **values)
@@ -183,12 +181,7 @@ class HistoryWriter:
         self.latest[kind][obj.pk, context] = latest_model(
             **owner, context=context, observed_at=at, day=day, **values
         )
-        gains = {
-            f"{n}_gain": None
-            if values[n] is None or before is None or before.get(n) is None
-            else values[n] - before[n]
-            for n in names
-        }
+        gains = day_gains(values, before, names)
         self.daily[kind][obj.pk, context, day] = daily_model(
             **owner, account=obj.account, context=context, day=day, **values, **gains
         )
