@@ -6,16 +6,22 @@ import secrets
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from http import HTTPStatus
 
 import psycopg
 import pytest
 import requests
-from celery import Celery
 from cryptography.fernet import Fernet
 
-from tests.workers import ROOT, free_port, stop_process_group, wait_until
+from tests.workers import (
+    ROOT,
+    broker_env,
+    celery_worker,
+    client_app,
+    free_port,
+    stop_process_group,
+    wait_until,
+)
 
 pytestmark = pytest.mark.reliability
 
@@ -50,8 +56,9 @@ def _rows(url: str, sql: str):
         return conn.execute(sql).fetchall()
 
 
-def test_a_database_restart_is_survived_by_pages_and_syncs(x_sandbox, private_postgres, tmp_path):
-    x_sandbox.set_clock(datetime.now(UTC).replace(microsecond=0))
+def test_a_database_restart_is_survived_by_pages_and_syncs(
+    x_sandbox, frozen, private_postgres, tmp_path
+):
     port = free_port()
     env = {
         **os.environ,
@@ -62,9 +69,8 @@ def test_a_database_restart_is_survived_by_pages_and_syncs(x_sandbox, private_po
         "SECURE_SSL_REDIRECT": "false",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "DATABASE_URL": private_postgres.url,
-        "REDIS_URL": "",
+        **broker_env("filesystem", tmp_path / "broker"),
         "VAR_DIR": str(tmp_path),
-        "CELERY_BROKER_FOLDER": str(tmp_path / "broker"),
         "SYNC_LEASE_SECONDS": "5",
         "X_API_BASE_URL": x_sandbox.base_url,
         "X_CLIENT_ID": "quartile-demo-client",
@@ -87,66 +93,53 @@ def test_a_database_restart_is_survived_by_pages_and_syncs(x_sandbox, private_po
         cwd=ROOT, env=env, stdout=logs[0].open("wb"), stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "INFO",
-         "--concurrency", "1", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=logs[1].open("wb"), stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    broker = Celery(
-        broker="filesystem://",
-        set_as_current=False,
-        broker_transport_options={
-            "data_folder_in": str(tmp_path / "broker" / "out"),
-            "data_folder_out": str(tmp_path / "broker" / "out"),
-            "control_folder": str(tmp_path / "broker" / "control"),
-        },
-    )
+    broker = client_app("filesystem", tmp_path / "broker")
     site = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _answers(f"{site}/healthz"), timeout=60, log=logs[0])
-        cookies = _sign_in(site)
-        overview = f"{site}/t/{slug}/"
-        assert requests.get(overview, cookies=cookies, timeout=10).status_code == HTTPStatus.OK
+        with celery_worker(env, logs[1]):
+            wait_until(lambda: _answers(f"{site}/healthz"), timeout=60, log=logs[0])
+            cookies = _sign_in(site)
+            overview = f"{site}/t/{slug}/"
+            assert requests.get(overview, cookies=cookies, timeout=10).status_code == HTTPStatus.OK
 
-        # A sync is under way (slowed by X) when the database goes away.
-        x_sandbox.fault("hang", count=40, seconds=0.3, path="/2/users/")
-        broker.send_task("metrics.tasks.schedule_syncs")
-        wait_until(
-            lambda: _pages_done(private_postgres.url) >= 2,
-            timeout=60,
-            log=logs[1],
-        )
-        posts_before = _rows(private_postgres.url, "select count(*) from metrics_post")[0][0]
-        private_postgres.stop()
-
-        away = requests.get(overview, cookies=cookies, timeout=10)
-        assert away.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-        assert "cannot reach its database" in away.text
-        assert "Traceback" not in away.text and "OperationalError" not in away.text
-        health = requests.get(f"{site}/healthz", timeout=10)
-        assert health.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-        assert health.json()["down"] == ["database"]
-
-        time.sleep(3)
-        private_postgres.start()
-        wait_until(
-            lambda: requests.get(overview, cookies=cookies, timeout=10).status_code == 200,
-            timeout=30,
-            log=logs[0],
-        )
-        # The beat's next ticks find the account due again once the dead sync's lease is out.
-        deadline = time.monotonic() + 120
-        while not _rows(private_postgres.url, "select last_synced_at from accounts_xaccount")[0][0]:
-            assert time.monotonic() < deadline, logs[1].read_text()[-4000:]
+            # A sync is under way (slowed by X) when the database goes away.
+            x_sandbox.fault("hang", count=40, seconds=0.3, path="/2/users/")
             broker.send_task("metrics.tasks.schedule_syncs")
+            wait_until(
+                lambda: _pages_done(private_postgres.url) >= 2,
+                timeout=60,
+                log=logs[1],
+            )
+            posts_before = _rows(private_postgres.url, "select count(*) from metrics_post")[0][0]
+            private_postgres.stop()
+
+            away = requests.get(overview, cookies=cookies, timeout=10)
+            assert away.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+            assert "cannot reach its database" in away.text
+            assert "Traceback" not in away.text and "OperationalError" not in away.text
+            health = requests.get(f"{site}/healthz", timeout=10)
+            assert health.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+            assert health.json()["down"] == ["database"]
+
             time.sleep(3)
-        posts_after = _rows(private_postgres.url, "select count(*) from metrics_post")[0][0]
-        assert posts_after >= posts_before > 0
+            private_postgres.start()
+            wait_until(
+                lambda: requests.get(overview, cookies=cookies, timeout=10).status_code == 200,
+                timeout=30,
+                log=logs[0],
+            )
+            # The beat's next ticks find the account due again once the dead sync's lease is out.
+            deadline = time.monotonic() + 120
+            synced = "select last_synced_at from accounts_xaccount"
+            while not _rows(private_postgres.url, synced)[0][0]:
+                assert time.monotonic() < deadline, logs[1].read_text()[-4000:]
+                broker.send_task("metrics.tasks.schedule_syncs")
+                time.sleep(3)
+            posts_after = _rows(private_postgres.url, "select count(*) from metrics_post")[0][0]
+            assert posts_after >= posts_before > 0
     finally:
         x_sandbox.clear_faults()
-        for process in (web, worker):
-            stop_process_group(process)
+        stop_process_group(web)
 
 
 def _pages_done(url: str) -> int:
