@@ -75,9 +75,7 @@ def measure(client, url: str, runs: int) -> tuple[float, float, float, int]:
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, url
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-    return cold, statistics.median(timings), p95, counter.count
+    return cold, *_p50_p95(timings), counter.count
 
 
 def measure_after_syncs(client, url: str, runs: int) -> tuple[float, float]:
@@ -99,10 +97,13 @@ def measure_after_syncs(client, url: str, runs: int) -> tuple[float, float]:
         started = time.perf_counter()
         assert client.get(url).status_code == 200, url
         timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return statistics.median(timings), timings[
-        min(len(timings) - 1, round(0.95 * (len(timings) - 1)))
-    ]
+    return _p50_p95(timings)
+
+
+def _p50_p95(timings: list[float]) -> tuple[float, float]:
+    """The median and the nearest-rank 95th percentile."""
+    timings = sorted(timings)
+    return statistics.median(timings), timings[round(0.95 * (len(timings) - 1))]
 
 
 def main() -> None:
@@ -110,7 +111,8 @@ def main() -> None:
     team, client = member_client(info)
     runs = int(os.environ.get("BENCH_RUNS", "20"))
     rows = []
-    for label, url in _pages(team.slug):
+    pages = _pages(team.slug)
+    for label, url in pages:
         cold, p50, p95, queries = measure(client, url, runs)
         verdict = "ok" if p95 <= P95_TARGET_MS and queries <= QUERIES_TARGET else "OVER"
         rows.append((label, f"{cold:.0f}", f"{p50:.0f}", f"{p95:.0f}", queries, verdict))
@@ -122,7 +124,7 @@ def main() -> None:
     )
     print(table(["page", "cold ms", "p50 ms", "p95 ms", "queries", ""], rows))
     synced = []
-    for label, url in _pages(team.slug)[:5]:
+    for label, url in pages[:5]:
         p50, p95 = measure_after_syncs(client, url, runs)
         synced.append((label, f"{p50:.0f}", f"{p95:.0f}"))
     print("\nEach request right after a sync of one account (its cache entries read again):")

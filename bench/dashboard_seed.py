@@ -102,11 +102,7 @@ def seed() -> Seeded:
             dailies = _post_rollups(cursor, params)
             media_snapshots = _media_history(cursor, params)
             runs = _sync_runs(cursor, params)
-        for table in (
-            "metrics_post", "metrics_postsnapshot", "metrics_postdaily", "metrics_postmetrics",
-            "metrics_media", "metrics_postmedia", "metrics_mediasnapshot", "metrics_mediadaily",
-            "metrics_mediametrics", "metrics_syncrun",
-        ):  # fmt: skip
+        for table in ("metrics_post", "metrics_media", "metrics_postmedia", *BIG_TABLES):
             cursor.execute(f"VACUUM ANALYZE {table}")
     return Seeded(
         team_slug=team.slug,
@@ -417,13 +413,12 @@ def prepare() -> dict:
 
     import psycopg
 
-    from bench.setup import DEFAULT_SERVER, bench_database, database_name, django_setup
+    from bench.setup import bench_database, database_name, database_url, django_setup
 
     # Production caches in Redis; a database of its own, emptied whenever the data is seeded.
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
     name = database_name(DATABASE)
-    server = os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER)
-    url = server.rsplit("/", 1)[0] + f"/{name}"
+    url = database_url(DATABASE)
     info = None
     if os.environ.get("BENCH_RESEED") != "1":
         try:
@@ -432,14 +427,13 @@ def prepare() -> dict:
                 info = row[0] if row and row[0]["scale"] == scale() else None
         except psycopg.Error:
             info = None
-    if info is not None:
-        _no_jit(url, name)
-        django_setup(url)
-        print(f"Reusing {name} (seeded at scale {info['scale']}).")
-        return info
-    url = bench_database(DATABASE)
+    if info is None:
+        bench_database(DATABASE)  # at `url`, created afresh
     _no_jit(url, name)
     django_setup(url)
+    if info is not None:
+        print(f"Reusing {name} (seeded at scale {info['scale']}).")
+        return info
     print(f"Seeding {name} at scale {scale()}…", flush=True)
     from django.core.cache import cache
 

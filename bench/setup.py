@@ -13,18 +13,22 @@ def database_name(name: str) -> str:
     return name + os.environ.get("BENCH_DATABASE_SUFFIX", "")
 
 
+def database_url(name: str) -> str:
+    """The DATABASE_URL of a benchmark's database (named by `database_name`), on the server
+    of BENCH_DATABASE_SERVER."""
+    server = os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER)
+    return urlunsplit(urlsplit(server)._replace(path=f"/{database_name(name)}"))
+
+
 def bench_database(name: str) -> str:
     """Create (or recreate) a database for one benchmark; return its DATABASE_URL."""
     import psycopg
 
-    name = database_name(name)
-
     server = os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER)
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(server)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+        conn.execute(f'DROP DATABASE IF EXISTS "{database_name(name)}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database_name(name)}"')
+    return database_url(name)
 
 
 def django_setup(database_url: str) -> None:
