@@ -6,16 +6,18 @@ every write is an upsert keyed so that writing the same page twice leaves the sa
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from django.db import connection, models
 from django.db.models import FilteredRelation, Q
 
 import xapi
 from accounts.models import XAccount
+from metrics.lifeline import DEFAULT_CURVE, AgeCurve, LatestReading, advance, day_start
 from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
+    PRIVATE_METRICS_DAYS,
     Context,
     Media,
     MediaDaily,
@@ -31,6 +33,7 @@ from metrics.planner import is_promoted
 from metrics.upsert import upsert
 
 Counts = dict[str, int | None]
+PRIVATE_WINDOW = timedelta(days=PRIVATE_METRICS_DAYS)
 
 GROUP_CONTEXTS = {
     xapi.MetricGroup.PUBLIC: Context.PUBLIC,
@@ -51,6 +54,8 @@ class StoredPage:
     posts: int = 0
     billed_reads: int = 0
     promoted_ids: set[int] = field(default_factory=set)
+    # The page changed rollups of days before its own (a gain split back over earlier days).
+    reached_back: bool = False
 
 
 def contexts_of(metrics: xapi.MetricGroup) -> list[Context]:
@@ -72,10 +77,12 @@ def store_page(
     billing_day: date,
     asked_ids: Iterable[str] = (),
     all_new: bool = False,
+    curve: AgeCurve = DEFAULT_CURVE,
 ) -> StoredPage:
     """Store what one answer says. `asked_ids` are the ids of a lookup: those X reports as not
     found are marked deleted (their history stays). `all_new` says that none of the page's
-    Posts is stored yet (a first sync's timeline), which spares looking them up."""
+    Posts is stored yet (a first sync's timeline), which spares looking them up. `curve` is the
+    account's age curve: it splits a gain between two readings over the days between them."""
     result = StoredPage()
     contexts = contexts_of(metrics)
     # Only the account's own original Posts: a retweet's metrics belong to someone else.
@@ -142,34 +149,34 @@ def store_page(
         returning=["x_post_id", "id"],
     )
     post_pk = dict(written)
-    born_on = {row["x_post_id"]: _born_on(row["created_at"], team_tz) for row in posts}
+    born = {row["x_post_id"]: row["created_at"] for row in posts}
     post_latest = {
         (post_pk[x_id], context): values
         for x_id, known in existing.items()
         for context, values in known.latest.items()
     }
 
-    day = observed_at.astimezone(team_tz).date()
     post_rows = [
-        (post_pk[x_id], born_on[x_id], context, counts)
+        (post_pk[x_id], born[x_id], context, counts)
         for x_id, record in records.items()
         for context in contexts
         if (counts := _record_counts(record, context, POST_COUNTS)) is not None
     ]
-    _record_metrics(
-        PostModels,
-        post_rows,
-        post_latest,
-        names=POST_COUNTS,
-        account=account,
-        observed_at=observed_at,
-        day=day,
-    )
     new_posts = {x_id for x_id in records if x_id not in existing}
-    _store_media(
-        account, page, records, post_pk, new_posts, born_on, contexts, observed_at, day,
-        all_new=all_new,
-    )  # fmt: skip
+    written_at = {
+        "account": account,
+        "observed_at": observed_at,
+        "team_tz": team_tz,
+        "curve": curve,
+    }
+    today = observed_at.astimezone(team_tz).date()
+    earliest = [
+        _record_metrics(PostModels, post_rows, post_latest, names=POST_COUNTS, **written_at),
+        _store_media(
+            page, records, post_pk, new_posts, born, contexts, all_new=all_new, **written_at
+        ),
+    ]
+    result.reached_back = any(day is not None and day < today for day in earliest)
     return result
 
 
@@ -188,10 +195,6 @@ def _record_counts(record: object, context: Context, names: tuple[str, ...]) -> 
     return None if group is None else _counts(group, names)
 
 
-def _born_on(created_at: datetime | None, team_tz: tzinfo) -> date | None:
-    return created_at.astimezone(team_tz).date() if created_at else None
-
-
 def _mark_deleted(
     account: XAccount, page: xapi.Page, asked_ids: Iterable[str], observed_at: datetime
 ) -> None:
@@ -208,15 +211,15 @@ def _mark_deleted(
 
 
 def _store_media(
-    account, page, records, post_pk, new_posts, born_on, contexts, observed_at, day, *, all_new
-):
+    page, records, post_pk, new_posts, born, contexts, *, all_new, account, **written_at
+) -> date | None:
     carriers: dict[str, list[int]] = {}
     for x_id, record in records.items():
         for key in record.media_keys:
             carriers.setdefault(key, []).append(x_id)
     media_records = {key: m for key, m in page.media.items() if key in carriers}
     if not media_records:
-        return
+        return None
 
     def insert(keys):
         return upsert(
@@ -276,7 +279,7 @@ def _store_media(
         (
             media_pk[key],
             # A video is as old as the first Post that carries it.
-            min(filter(None, (born_on[x_id] for x_id in carriers[key])), default=None),
+            min(filter(None, (born[x_id] for x_id in carriers[key])), default=None),
             context,
             counts,
         )
@@ -289,14 +292,8 @@ def _store_media(
         for entry in known.values()
         for context, values in entry.latest.items()
     }
-    _record_metrics(
-        MediaModels,
-        rows,
-        latest,
-        names=MEDIA_COUNTS,
-        account=account,
-        observed_at=observed_at,
-        day=day,
+    return _record_metrics(
+        MediaModels, rows, latest, names=MEDIA_COUNTS, account=account, **written_at
     )
 
 
@@ -306,7 +303,7 @@ class _Known:
 
     id: int
     fields: dict
-    latest: dict[str, "LatestReading"]
+    latest: dict[str, LatestReading]
 
     def __getattr__(self, name: str):
         try:
@@ -315,18 +312,29 @@ class _Known:
             raise AttributeError(name) from None
 
 
-@dataclass(frozen=True)
-class LatestReading:
-    day: date
-    baseline: dict | None
-    counts: Counts
+def latest_reading(observed_at, day, baseline, counts) -> LatestReading:
+    """A stored latest-values row as `lifeline` reads it. Rows written before the model of a
+    count's life hold the previous day's end values as a plain dict: that was the day's start,
+    and nothing of the day was estimated."""
+    if baseline is not None and "start" not in baseline:
+        baseline = {"start": baseline, "estimated": dict.fromkeys(baseline, 0)}
+    baseline = baseline or {}
+    return LatestReading(
+        observed_at=observed_at,
+        day=day,
+        counts=counts,
+        start=baseline.get("start"),
+        estimated=baseline.get("estimated"),
+    )
 
 
 def _with_latest(queryset, *, key: str, fields, names, contexts) -> dict[object, _Known]:
     """The stored objects of `queryset` by `key`, with their latest values in `contexts`: one
     query (a LEFT JOIN on the latest values of just those contexts)."""
     latest = FilteredRelation("latest", condition=Q(latest__context__in=contexts))
-    columns = ("latest_in__context", "latest_in__day", "latest_in__baseline")
+    columns = (
+        "latest_in__context", "latest_in__observed_at", "latest_in__day", "latest_in__baseline",
+    )  # fmt: skip
     rows = queryset.annotate(latest_in=latest).values(
         key, *fields, *columns, *(f"latest_in__{n}" for n in names)
     )
@@ -338,10 +346,11 @@ def _with_latest(queryset, *, key: str, fields, names, contexts) -> dict[object,
                 id=row["id"], fields={f: row[f] for f in fields}, latest={}
             )
         if row["latest_in__context"] is not None:
-            entry.latest[row["latest_in__context"]] = LatestReading(
-                day=row["latest_in__day"],
-                baseline=row["latest_in__baseline"],
-                counts={n: row[f"latest_in__{n}"] for n in names},
+            entry.latest[row["latest_in__context"]] = latest_reading(
+                row["latest_in__observed_at"],
+                row["latest_in__day"],
+                row["latest_in__baseline"],
+                {n: row[f"latest_in__{n}"] for n in names},
             )
     return found
 
@@ -358,42 +367,97 @@ PostModels = _Models("post", PostMetrics, PostSnapshot, PostDaily)
 MediaModels = _Models("media", MediaMetrics, MediaSnapshot, MediaDaily)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What one reading of one object in one context writes: its snapshot, its latest values
+    and the daily rows it changes (the same rule for the sync and the test history)."""
+
+    snapshot: dict
+    latest: dict
+    dailies: list[dict]
+
+
+def reading_rows(
+    *,
+    owner: dict,
+    context: str,
+    counts: Counts,
+    previous: LatestReading | None,
+    born: datetime | None,
+    observed_at: datetime,
+    team_tz: tzinfo,
+    curve: AgeCurve,
+    names: tuple[str, ...],
+) -> Reading:
+    """The rows a new reading writes, by `lifeline.advance`: the gain from the previous known
+    point (the previous reading, or birth) is exact and split over its days by `curve`."""
+    latest, days = advance(
+        previous, counts, observed_at=observed_at, born=born, tz=team_tz, curve=curve, names=names
+    )
+    key = {**owner, "context": context}
+    split_until = born and born + PRIVATE_WINDOW
+    return Reading(
+        snapshot={**key, "captured_at": observed_at.replace(second=0, microsecond=0), **counts},
+        latest={
+            **key,
+            "observed_at": observed_at,
+            "day": latest.day,
+            "baseline": latest.to_json(),
+            **latest.counts,
+        },
+        dailies=[
+            {
+                **key,
+                "day": day.day,
+                "after_day_30": bool(split_until and day_start(day.day, team_tz) >= split_until),
+                **day.counts,
+                **{f"{n}_gain": day.gains[n] for n in names},
+                **{f"{n}_estimated": day.estimated[n] for n in names},
+            }
+            for day in days
+        ],
+    )
+
+
 def _record_metrics(
     kind: _Models,
-    rows: list[tuple[int, date | None, Context, Counts]],
+    rows: list[tuple[int, datetime | None, Context, Counts]],
     latest: Mapping[tuple[int, str], LatestReading],
     *,
     names: tuple[str, ...],
     account: XAccount,
     observed_at: datetime,
-    day: date,
-) -> None:
-    """Append snapshots where a value changed, and move the latest values and today's rollup.
-
-    Today's gain is the value now minus the value at the end of the previous observed day
-    (the baseline), zero before the object existed, and unknown (NULL) when neither is known.
-    """
+    team_tz: tzinfo,
+    curve: AgeCurve,
+) -> date | None:
+    """Append snapshots where a value changed, and move the latest values and the daily rows
+    the reading changes. Returns the earliest day it changed, if any."""
     if not rows:
-        return
+        return None
     owner_id = f"{kind.owner}_id"
     # Deduplicate keys: PostgreSQL refuses to upsert one row twice in a statement.
-    by_key = {(owner, context): (born_on, counts) for owner, born_on, context, counts in rows}
-    captured_at = observed_at.replace(second=0, microsecond=0)
+    by_key = {(owner, context): (born, counts) for owner, born, context, counts in rows}
     snapshots, new_latest, dailies = [], [], []
-    for (owner, context), (born_on, counts) in by_key.items():
+    for (owner, context), (born, counts) in by_key.items():
         previous = latest.get((owner, context))
         if previous is not None and all(previous.counts[n] == counts[n] for n in names):
             continue  # nothing changed: no snapshot, no rollup change
-        baseline = gain_baseline(previous, born_on, day, names)
-        key = {owner_id: owner, "context": context}
-        snapshots.append({**key, "captured_at": captured_at, **counts})
-        new_latest.append(
-            {**key, "observed_at": observed_at, "day": day, "baseline": baseline, **counts}
+        reading = reading_rows(
+            owner={owner_id: owner},
+            context=context,
+            counts=counts,
+            previous=previous,
+            born=born,
+            observed_at=observed_at,
+            team_tz=team_tz,
+            curve=curve,
+            names=names,
         )
-        gains = day_gains(counts, baseline, names)
-        dailies.append({**key, "account_id": account.pk, "day": day, **counts, **gains})
+        snapshots.append(reading.snapshot)
+        new_latest.append(reading.latest)
+        dailies.extend({**row, "account_id": account.pk} for row in reading.dailies)
     if not snapshots:
-        return
+        return None
     fields = list(names)
     key_fields = [owner_id, "context"]
     upsert(kind.snapshot, snapshots, unique=[*key_fields, "captured_at"], update=fields)
@@ -407,29 +471,10 @@ def _record_metrics(
         kind.daily,
         dailies,
         unique=[*key_fields, "day"],
-        update=[*fields, *(f"{n}_gain" for n in names)],
+        update=[
+            *fields,
+            *(f"{n}_{part}" for n in names for part in ("gain", "estimated")),
+            "after_day_30",
+        ],
     )
-
-
-def gain_baseline(
-    previous: LatestReading | None, born_on: date | None, day: date, names: tuple[str, ...]
-) -> Mapping[str, int | None] | None:
-    """What today's gain is measured from: the end values of the previous observed day; on
-    the day the object was born, zeros; first seen later than that, unknown (None)."""
-    if previous is None:
-        return dict.fromkeys(names, 0) if born_on == day else None
-    if previous.day == day:
-        return previous.baseline
-    return dict(previous.counts)
-
-
-def day_gains(
-    counts: Counts, baseline: Mapping[str, int | None] | None, names: tuple[str, ...]
-) -> dict[str, int | None]:
-    """`<name>_gain` for each count: the value minus the baseline's, None if either is unknown."""
-    return {
-        f"{n}_gain": None
-        if counts[n] is None or baseline is None or baseline.get(n) is None
-        else counts[n] - baseline[n]
-        for n in names
-    }
+    return min(row["day"] for row in dailies)

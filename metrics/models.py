@@ -58,7 +58,13 @@ def _counts(names: tuple[str, ...]) -> dict[str, models.Field]:
 
 
 def _gains(names: tuple[str, ...]) -> dict[str, models.Field]:
-    return {f"{name}_gain": models.BigIntegerField(null=True, blank=True) for name in names}
+    """The day's gain of each count, and how much of it is an estimated split (metrics.lifeline):
+    `gain - estimated` was read exactly within the day."""
+    return {
+        f"{name}_{part}": models.BigIntegerField(null=True, blank=True)
+        for name in names
+        for part in ("gain", "estimated")
+    }
 
 
 PostCounts = _abstract_model("PostCounts", models.Model, _counts(POST_COUNTS))
@@ -159,8 +165,8 @@ class PostMetrics(PostCounts):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="latest")
     context = models.CharField(max_length=12, choices=Context.choices)
     observed_at = models.DateTimeField()
-    # The team-local day of `observed_at`, and the values at the end of the previous observed
-    # day (null when unknown): today's gain is the latest value minus this baseline.
+    # The team-local day of `observed_at`, and what that day is known to hold
+    # (`lifeline.LatestReading.to_json`: the count at its start, the estimated part of its gain).
     day = models.DateField()
     baseline = models.JSONField(null=True, blank=True)
 
@@ -201,12 +207,15 @@ MediaDailyBase = _abstract_model("MediaDailyBase", MediaCounts, _gains(MEDIA_COU
 
 
 class PostDaily(PostDailyBase):
-    """End-of-day values of a Post in one context, and the gain over the day before."""
+    """A Post's day in one context: its count at the day's end (so far, today), the day's gain
+    and the part of the gain that is an estimated split of a known total (metrics.lifeline)."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="daily")
     account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     context = models.CharField(max_length=12, choices=Context.choices)
+    # The day begins after the Post's day 30: X no longer splits what it gains.
+    after_day_30 = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -220,6 +229,7 @@ class MediaDaily(MediaDailyBase):
     account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     context = models.CharField(max_length=12, choices=Context.choices)
+    after_day_30 = models.BooleanField(default=False)  # of the first Post that carries it
 
     class Meta:
         constraints = [

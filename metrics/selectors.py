@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import time as clock
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -724,11 +725,13 @@ def _media_total_sums(scope: Scope, *, with_previous: bool) -> tuple[ContextSums
 
 # --- Account-days: what each account gained each day, and whether it synced ----------------
 #
-# Reads are cached per account. The sync writes rollups for the day of its reading (team
-# time), so a day is final once the next one has begun and no sync started before midnight can
-# still run (RUNNING_AT_MOST): final days are cached for long. Anything that may still change
-# is cached under the account's sync state (`account_version`), which every sync moves: a sync
-# of one account invalidates that account's entries only.
+# Reads are cached per account. A sync writes rollups for the day of its reading (team time)
+# and splits the gain since the previous reading back over that reading's days: a day is
+# final once the next one has begun and no sync started before midnight can still run
+# (RUNNING_AT_MOST), unless a later reading splits into it, which moves the account's history
+# version (`history_revised`): final days are cached for long under those versions. Anything
+# that may still change is cached under the account's sync state (`account_version`), which
+# every sync moves: a sync of one account invalidates that account's entries only.
 
 FINAL_CACHE_SECONDS = 8 * 24 * 3600
 LIVE_CACHE_SECONDS = 15 * 60  # a safety net: the version moves with every sync anyway
@@ -754,6 +757,28 @@ def final_until(team: Team) -> date:
     now = timezone.localtime(timezone=team.tzinfo)
     settled = now - RUNNING_AT_MOST
     return settled.date() - timedelta(days=1)
+
+
+def _history_key(account_id: int) -> str:
+    return f"quartile:history:{CACHE_VERSION}:{account_id}"
+
+
+def history_revised(*, account_id: int) -> None:
+    """A sync rewrote days that were final: a reading splits its gain back over the days since
+    the previous one. Final entries of scopes with this account are read anew."""
+    cache.set(_history_key(account_id), clock.time_ns(), timeout=None)
+
+
+def _history_versions(account_ids: Sequence[int]) -> str:
+    """Where an account has no version yet (or the cache lost it), a new one: an entry cached
+    under a lost version can never be read again."""
+    keys = {pk: _history_key(pk) for pk in sorted(account_ids)}
+    found = cache.get_many(list(keys.values()))
+    missing = {key: clock.time_ns() for key in keys.values() if key not in found}
+    if missing:
+        cache.set_many(missing, timeout=None)
+        found.update(missing)
+    return ",".join(f"{pk}={found[key]}" for pk, key in keys.items())
 
 
 def _cache_key(scope: Scope, kind: str, account: XAccount, *parts, final: bool) -> str:
@@ -810,7 +835,7 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
     final = final_until(scope.team)
     final_days = [day for day in days if day <= final]
     live_days = [day for day in days if day > final]
-    accounts = ",".join(str(pk) for pk in sorted(scope.account_ids))
+    accounts = _history_versions(scope.account_ids)
     digest = hashlib.sha1(accounts.encode(), usedforsecurity=False).hexdigest()[:16]
     tz = scope.team.time_zone
     final_keys = {

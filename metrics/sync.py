@@ -30,7 +30,9 @@ import xapi
 from accounts import credentials
 from accounts.models import XAccount
 from metrics import table_stats
+from metrics.age_curves import account_age_curve
 from metrics.ingest import StoredPage, store_page
+from metrics.lifeline import DEFAULT_CURVE, AgeCurve
 from metrics.models import Post, SyncRun
 from metrics.planner import (
     PRIVATE,
@@ -41,6 +43,7 @@ from metrics.planner import (
     private_cutoff,
     promoted_batches,
 )
+from metrics.selectors import history_revised
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,7 @@ class _Run:
     run: SyncRun
     client: xapi.XClient
     lease_until: datetime | None = None
+    curve: AgeCurve = DEFAULT_CURVE  # splits a gain between readings over their days
 
     def now(self) -> datetime:
         return self.client.server_now()
@@ -129,7 +133,13 @@ def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
     )
     bulk_loaded = False
     with credentials.client_for(account, rate_limits=rate_limits) as client:
-        state = _Run(account=account, claim=claim, run=run, client=client)
+        state = _Run(
+            account=account,
+            claim=claim,
+            run=run,
+            client=client,
+            curve=account_age_curve(account=account),
+        )
         try:
             bulk_loaded = _sync(state)
         except LostClaim:
@@ -315,12 +325,16 @@ def _store(
             billing_day=run.billing_day,
             asked_ids=asked_ids,
             all_new=all_new,
+            curve=state.curve,
         )
         run.pages_done += 1
         run.pages_planned = max(run.pages_planned, run.pages_done)
         run.posts_read += stored.posts
         run.billed_post_reads += stored.billed_reads
         run.requests = dict(state.client.requests_sent)
+        if stored.reached_back:
+            account_id = state.account.pk
+            transaction.on_commit(lambda: history_revised(account_id=account_id))
         run.save(
             update_fields=[
                 "pages_done", "pages_planned", "posts_read", "billed_post_reads",

@@ -1,8 +1,8 @@
 """factory_boy factories for Posts, media, their metric history and sync runs.
 
 The row factories write exactly what a test says (hand-computed dailies). `HistoryWriter` stores
-readings of X the way the sync does (snapshot, latest values, the day's end value and gain in the
-team's time zone), for tests that need a consistent history rather than hand-picked rows;
+readings of X the way the sync does (snapshot, latest values, the daily rows of the team's days
+that the reading changes), for tests that need a consistent history rather than hand-picked rows;
 `sync_ran` records a sync so that its day is not a gap.
 """
 
@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import factory
 from django.utils import timezone
 
-from metrics.ingest import LatestReading, day_gains, gain_baseline
+from metrics.ingest import latest_reading, reading_rows
+from metrics.lifeline import CURVE_AGES, DEFAULT_CURVE, AgeCurve, LatestReading
 from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
@@ -28,6 +29,9 @@ from metrics.models import (
     SyncRun,
 )
 from tests.factories import XAccountFactory
+
+# In proportion to time: DESIGN.md's worked example is computed that way.
+LINEAR_CURVE = AgeCurve(tuple(float(a) for a in CURVE_AGES), "linear, for the worked example")
 
 
 def _team_day(obj, at: datetime):
@@ -139,12 +143,10 @@ def sync_ran(account, at: datetime, **kwargs) -> SyncRun:
 
 
 class HistoryWriter:
-    """Stores readings of X the way the sync does, in memory, then in a few bulk inserts.
-
-    Each reading appends a snapshot, moves the latest values and sets the day's rollup: the
-    end value and the gain over the previous observed day's end value (0 before the object
-    existed; unknown, None, when it was first seen after the day it was created). Readings of
-    one object and context must come in time order.
+    """Stores readings of X the way the sync does (`ingest.reading_rows`), in memory, then in a
+    few bulk inserts: a snapshot, the latest values, and the daily rows the reading changes
+    (the gain since the previous known point, birth included, split over its days by the
+    default age curve). Readings of one object and context must come in time order.
     """
 
     MODELS = {
@@ -152,39 +154,42 @@ class HistoryWriter:
         "media": (MediaSnapshot, MediaMetrics, MediaDaily, MEDIA_COUNTS),
     }
 
-    def __init__(self):
+    def __init__(self, curve: AgeCurve = DEFAULT_CURVE):
+        self.curve = curve
         self.snapshots = {"post": [], "media": []}
         self.latest = {"post": {}, "media": {}}
         self.daily = {"post": {}, "media": {}}
         # (kind, object id, context) -> its latest reading, as the sync keeps it
-        self.days: dict[tuple, LatestReading] = {}
+        self.readings: dict[tuple, LatestReading] = {}
+        self.born: dict[tuple, datetime] = {}
 
     def observe(self, kind: str, obj, at: datetime, context: str, counts: dict) -> None:
         snapshot_model, latest_model, daily_model, names = self.MODELS[kind]
         unknown = set(counts) - set(names)
         assert not unknown, f"not a metric: {unknown}"
         values = {name: counts.get(name) for name in names}
-        day = _team_day(obj, at)
-        key = (kind, obj.pk, context)
-        born_on = None
-        if key not in self.days:  # only then does the baseline need it (media: a query)
-            created = (
+        if (kind, obj.pk) not in self.born:  # media: a query, once
+            self.born[kind, obj.pk] = (
                 obj.created_at if kind == "post" else min(p.created_at for p in obj.posts.all())
             )
-            born_on = _team_day(obj, created)
-        before = gain_baseline(self.days.get(key), born_on, day, names)
-        self.days[key] = LatestReading(day=day, baseline=before, counts=values)
-        owner = {kind: obj}
-        self.snapshots[kind].append(
-            snapshot_model(**owner, context=context, captured_at=at, **values)
+        key = (kind, obj.pk, context)
+        reading = reading_rows(
+            owner={f"{kind}_id": obj.pk},
+            context=context,
+            counts=values,
+            previous=self.readings.get(key),
+            born=self.born[kind, obj.pk],
+            observed_at=at,
+            team_tz=obj.account.team.tzinfo,
+            curve=self.curve,
+            names=names,
         )
-        self.latest[kind][obj.pk, context] = latest_model(
-            **owner, context=context, observed_at=at, day=day, **values
-        )
-        gains = day_gains(values, before, names)
-        self.daily[kind][obj.pk, context, day] = daily_model(
-            **owner, account=obj.account, context=context, day=day, **values, **gains
-        )
+        latest = reading.latest
+        self.readings[key] = latest_reading(at, latest["day"], latest["baseline"], values)
+        self.snapshots[kind].append(snapshot_model(**reading.snapshot))
+        self.latest[kind][obj.pk, context] = latest_model(**latest)
+        for row in reading.dailies:
+            self.daily[kind][obj.pk, context, row["day"]] = daily_model(**row, account=obj.account)
 
     def observe_post(self, post: Post, at: datetime, context: str, **counts) -> None:
         self.observe("post", post, at, context, counts)
@@ -197,4 +202,4 @@ class HistoryWriter:
             snapshot_model.objects.bulk_create(self.snapshots[kind])
             latest_model.objects.bulk_create(self.latest[kind].values())
             daily_model.objects.bulk_create(self.daily[kind].values())
-        self.__init__()
+        self.__init__(self.curve)

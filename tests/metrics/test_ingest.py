@@ -8,8 +8,10 @@ import pytest
 
 import xapi
 from metrics.ingest import store_page
+from metrics.lifeline import DEFAULT_CURVE
 from metrics.models import Context, Post, PostDaily, PostMetrics, PostSnapshot
 from tests.factories import XAccountFactory
+from tests.metrics.factories import LINEAR_CURVE
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +35,12 @@ def post(x_id="1001", *, created_at=MONDAY, likes=1, impressions=100, organic=No
     )  # fmt: skip
 
 
-def store(account, *posts, at, metrics=xapi.MetricGroup.PUBLIC, tz=UTC_TZ, errors=(), asked=()):
+def store(
+    account, *posts, at, metrics=xapi.MetricGroup.PUBLIC, tz=UTC_TZ, errors=(), asked=(),
+    curve=DEFAULT_CURVE,
+):  # fmt: skip
     return store_page(
+        curve=curve,
         account=account,
         page=xapi.Page(posts=tuple(posts), errors=tuple(errors)),
         metrics=metrics,
@@ -59,11 +65,14 @@ def test_a_snapshot_is_appended_only_when_a_value_changed():
 
 def test_a_count_that_falls_is_stored_as_observed_and_shows_as_a_negative_gain():
     account = XAccountFactory()
-    store(account, post(likes=10), at=MONDAY + timedelta(hours=1))
-    store(account, post(likes=7), at=MONDAY + timedelta(days=1))
+    store(account, post(likes=10), at=MONDAY + timedelta(hours=1), curve=LINEAR_CURVE)
+    store(account, post(likes=7), at=MONDAY + timedelta(days=1), curve=LINEAR_CURVE)
     latest = PostMetrics.objects.get(context=Context.PUBLIC)
     assert latest.like_count == 7
-    assert daily(account, date(2026, 11, 3)).like_count_gain == -3
+    monday, tuesday = daily(account, date(2026, 11, 2)), daily(account, date(2026, 11, 3))
+    # The fall of 3 between the readings is split in proportion to time: 13 h then 10 h.
+    assert (monday.like_count_gain, tuesday.like_count_gain) == (8, -1)
+    assert (monday.like_count, tuesday.like_count) == (8, 7)
 
 
 def test_a_metric_x_did_not_return_is_null_never_zero():
@@ -84,17 +93,31 @@ def test_gains_follow_the_design_worked_example():
         (MONDAY.replace(hour=20) + timedelta(days=2), 500),
     ]:
         organic = xapi.PostContextMetrics(value, 0, 0, 0, 0, 0)
-        store(account, post(impressions=value, organic=organic), at=at, metrics=PRIVATE)
-    gains = [
-        daily(account, date(2026, 11, d), Context.ORGANIC).impression_count_gain for d in (2, 3, 4)
-    ]
-    assert gains == [100, 300, 100]
+        store(
+            account, post(impressions=value, organic=organic), at=at, metrics=PRIVATE,
+            curve=LINEAR_CURVE,
+        )  # fmt: skip
+    rows = [daily(account, date(2026, 11, d), Context.ORGANIC) for d in (2, 3, 4)]
+    # Exact: 100, 300 and 100 between the known points; their split over midnight, estimated.
+    assert [r.impression_count_gain for r in rows] == [271, 172, 57]
+    assert [r.impression_count_estimated for r in rows] == [171, 172, 57]
+    assert [r.impression_count for r in rows] == [271, 443, 500]
 
 
-def test_the_first_observation_of_an_older_post_has_an_unknown_gain():
+def test_a_first_reading_within_30_days_of_birth_splits_the_lifetime_from_the_birth_day():
     account = XAccountFactory()
     store(account, post(created_at=MONDAY - timedelta(days=5)), at=MONDAY)
+    rows = PostDaily.objects.filter(context=Context.PUBLIC).order_by("day")
+    assert [r.day for r in rows] == [date(2026, 10, 28) + timedelta(days=n) for n in range(6)]
+    assert sum(r.impression_count_gain for r in rows) == 100
+    assert all(r.impression_count_estimated == r.impression_count_gain for r in rows)
+
+
+def test_the_first_reading_of_a_post_past_day_30_leaves_its_days_unknown():
+    account = XAccountFactory()
+    store(account, post(created_at=MONDAY - timedelta(days=45)), at=MONDAY)
     row = daily(account, MONDAY.date())
+    assert PostDaily.objects.count() == 1 and row.after_day_30
     assert row.impression_count == 100
     assert row.impression_count_gain is None
 
@@ -212,7 +235,9 @@ def test_a_first_sync_page_of_new_posts_still_finds_a_video_stored_by_an_earlier
     media = Media.objects.get()
     assert media.posts.count() == 2
     assert MediaMetrics.objects.get(media=media, context=Context.PUBLIC).view_count == 80
-    # The second page knew the first page's value, so Tuesday's gain is 30, not unknown.
+    # The second page knew the first page's value: the 30 between them is split, not unknown.
+    monday = media.daily.get(context=Context.PUBLIC, day=date(2026, 11, 2))
     tuesday = media.daily.get(context=Context.PUBLIC, day=date(2026, 11, 3))
-    assert tuesday.view_count_gain == 30
+    assert monday.view_count_gain + tuesday.view_count_gain == 80
+    assert tuesday.view_count == 80
     assert media.snapshots.count() == 2

@@ -7,9 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from metrics.lifeline import (
-    CURVE_AGES,
     DEFAULT_CURVE,
-    AgeCurve,
     Basis,
     advance,
     allocate,
@@ -17,11 +15,11 @@ from metrics.lifeline import (
     curve_from_histories,
     day_weights,
 )
+from tests.metrics.factories import LINEAR_CURVE
 
 NEW_YORK = ZoneInfo("America/New_York")
 NAMES = ("impression_count",)
-# In proportion to time: the worked example of DESIGN.md is computed that way.
-LINEAR = AgeCurve(tuple(float(a) for a in CURVE_AGES), "linear, for the worked example")
+LINEAR = LINEAR_CURVE
 
 
 def at(day, hour, minute=0, tz=NEW_YORK):
