@@ -130,6 +130,8 @@ DAILY_COLUMNS: list[Column] = [
     Column("metric", lambda r: r.metric, text=True),
     Column("context", lambda r: r.context, text=True),
     Column("gain", lambda r: r.gain),
+    Column("gain_estimated", lambda r: r.estimated),
+    Column("basis", lambda r: r.basis, text=True),
     Column("end_of_day_value", lambda r: r.end_of_day),
     Column("note", lambda r: r.note, text=True),
 ]

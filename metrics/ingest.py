@@ -409,7 +409,7 @@ def reading_rows(
             {
                 **key,
                 "day": day.day,
-                "after_day_30": bool(split_until and day_start(day.day, team_tz) >= split_until),
+                "after_day_30": bool(split_until and _day_end(day.day, team_tz) > split_until),
                 **day.counts,
                 **{f"{n}_gain": day.gains[n] for n in names},
                 **{f"{n}_estimated": day.estimated[n] for n in names},
@@ -417,6 +417,10 @@ def reading_rows(
             for day in days
         ],
     )
+
+
+def _day_end(day: date, tz: tzinfo) -> datetime:
+    return day_start(day + timedelta(days=1), tz)
 
 
 def _record_metrics(

@@ -214,7 +214,7 @@ class PostDaily(PostDailyBase):
     account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     context = models.CharField(max_length=12, choices=Context.choices)
-    # The day begins after the Post's day 30: X no longer splits what it gains.
+    # The day ends after the Post's day 30: X stops splitting what it gains during the day.
     after_day_30 = models.BooleanField(default=False)
 
     class Meta:

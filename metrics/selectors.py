@@ -61,6 +61,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf, RowNumber, TruncD
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
+from metrics.lifeline import Basis
 from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
@@ -285,6 +286,8 @@ class Parts:
     organic: Number | None = None
     promoted: Number | None = None
     after_30: Number | None = None  # public growth after day 30, split not reported
+    # Posts first read after their day 30: X never reported how their counts split.
+    unreported: Number | None = None
 
 
 @dataclass(frozen=True)
@@ -359,6 +362,8 @@ class DailyTotalRow:
     parts: Parts | None  # None: no data at all that day
     coverage: Coverage
     missing: tuple[GapNote, ...] = ()
+    # How much of each part is an estimated split of a known total (the rest was read).
+    estimated: Parts | None = None
 
     @property
     def missing_summary(self) -> list[str]:
@@ -383,6 +388,14 @@ class DailySeriesRow:
     gain: int | None
     end_of_day: int | None
     note: str = ""
+    estimated: int | None = None  # the part of `gain` that is an estimated split
+
+    @property
+    def basis(self) -> str:
+        """observed, estimated or unknown (metrics.lifeline.Basis)."""
+        if self.gain is None:
+            return Basis.UNKNOWN
+        return Basis.ESTIMATED if self.estimated else Basis.OBSERVED
 
 
 @dataclass(frozen=True)
@@ -510,6 +523,7 @@ class GrowthPoint:
     after_30: int | None
     total: int | None
     gap: bool = False
+    estimated: bool = False  # the day's value rests on an estimated split
 
 
 @dataclass(frozen=True)
@@ -520,6 +534,9 @@ class PostDetail:
     private_metrics_until: datetime
     frozen: bool  # past day 30: organic and promoted no longer move
     observed_at: datetime | None
+    # X reported the Post's private metrics (it was read before its day 30): without them its
+    # split into organic and promoted was never reported.
+    split_reported: bool = True
 
     def growth_of(self, metric: str) -> list[GrowthPoint]:
         return [point for point in self.growth if point.metric == metric]
@@ -531,10 +548,6 @@ class PostDetail:
 def _add(*values: Number | None) -> Number | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
-
-
-def _sub(value: Number | None, *minus: Number | None) -> Number | None:
-    return None if value is None else value - sum(v for v in minus if v is not None)
 
 
 def _ratio(part: Number | None, whole: Number | None) -> float | None:
@@ -565,19 +578,69 @@ def _funnel_steps(counts: Mapping[str, Parts]) -> list[FunnelStep]:
     ]
 
 
+# --- The after-30 rule ----------------------------------------------------------------------
+#
+# While X splits a Post or a video (its first 30 days) it keeps public = organic + promoted
+# (x-metrics.md); after that it reports public totals only. What an object gains after its
+# day 30 is "after 30 days (split not reported)", never organic: public growth minus the split
+# growth, on the days that end after its day 30 (`after_day_30`; before them the difference is
+# zero but for rounding of estimated splits). An object first read after its day 30 never had a
+# split: its whole count is "split not reported (first read after day 30)", not "after 30
+# days". One rule, in the forms the reads need:
+
+AFTER_30 = "after_30"
+UNREPORTED = "unreported"
+UNSPLIT_CONTEXTS = (Context.PUBLIC, Context.ORGANIC, Context.PROMOTED)  # the rule's order
+
+
+def after_30_gains(gain: str, prefix: str = "") -> CombinedExpression:
+    """Daily rows, in SQL: public - organic - promoted gains over the days after day 30."""
+    zero = Value(0, output_field=BigIntegerField())
+
+    def part(context: str) -> Coalesce:
+        late = Q(**{f"{prefix}context": context, f"{prefix}after_day_30": True})
+        return Coalesce(Sum(f"{prefix}{gain}", filter=late), zero)
+
+    public, organic, promoted = map(part, UNSPLIT_CONTEXTS)
+    return public - organic - promoted
+
+
+def after_30_of_gains(late: Mapping[str, int | None]) -> int:
+    """`after_30_gains` in Python, from each context's gains over the days after day 30."""
+    public, organic, promoted = (late.get(c) or 0 for c in UNSPLIT_CONTEXTS)
+    return public - organic - promoted
+
+
+def after_30_of_totals(public, organic, promoted) -> CombinedExpression:
+    """Latest totals, in SQL: public - organic - promoted; NULL when X never split the object
+    (no organic total), and a promoted total X did not report counts as 0."""
+    return public - organic - Coalesce(promoted, Value(0, output_field=BigIntegerField()))
+
+
+def after_30_value(public: int | None, organic: int | None, promoted: int | None) -> int | None:
+    """`after_30_of_totals` in Python."""
+    if public is None or organic is None:
+        return None
+    return public - organic - (promoted or 0)
+
+
 # --- Sums by context ------------------------------------------------------------------------
 
-# Sums of one group of daily rows or latest values: context -> {metric: sum}.
+# Sums of one group of daily rows or latest values: context -> {metric: sum}. Besides X's
+# contexts: AFTER_30 and UNREPORTED (above, part of the public sum), and "<context>:estimated",
+# the estimated part of each daily gain (metrics.lifeline).
 ContextSums = dict[str, dict[str, int | None]]
+ESTIMATED = ":estimated"
+
+
+def _estimated(sums: ContextSums) -> ContextSums:
+    """The estimated parts of daily sums, keyed like the sums themselves."""
+    return {c[: -len(ESTIMATED)]: v for c, v in sums.items() if c.endswith(ESTIMATED)}
 
 
 def _parts(info: MetricInfo, sums: ContextSums, *, zero: bool = False) -> Parts:
-    """Total, organic, promoted and unsplit parts of one metric.
+    """Total, organic, promoted, after-30 and unreported parts of one metric.
 
-    The unsplit part is what public growth exceeds organic + promoted by. While X splits a
-    Post (or a video) it keeps `public = organic + promoted`, so this is zero then, and it is
-    all of the public growth once X stopped splitting (day 30): "after 30 days (split not
-    reported)", never counted as organic.
     `zero`: the group is known to have had no change (a synced day without rows), so a metric
     X reports is 0 there rather than unreported.
     """
@@ -586,14 +649,18 @@ def _parts(info: MetricInfo, sums: ContextSums, *, zero: bool = False) -> Parts:
         return sums.get(context, {}).get(info.key)
 
     default = 0 if zero else None
-    organic = promoted = after_30 = None
+    organic = promoted = after_30 = unreported = None
     if info.split:
         organic = _add(s(Context.ORGANIC), default)
         promoted = _add(s(Context.PROMOTED), default)
         if info.public:
-            unsplit = _sub(s(Context.PUBLIC), s(Context.ORGANIC), s(Context.PROMOTED))
-            after_30 = _add(unsplit, default)
-    return Parts(_add(s(info.total_context), default), organic, promoted, after_30)
+            after_30 = _add(s(AFTER_30), default)
+            unreported = s(UNREPORTED)
+    return Parts(_add(s(info.total_context), default), organic, promoted, after_30, unreported)
+
+
+def _has_part(parts: Parts) -> bool:
+    return any(v is not None for v in (parts.total, parts.organic, parts.promoted))
 
 
 def _merge(groups: Iterable[ContextSums]) -> ContextSums:
@@ -611,16 +678,69 @@ def _merge(groups: Iterable[ContextSums]) -> ContextSums:
     return merged
 
 
-def _grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, ...], suffix: str):
-    """Sums of `<name><suffix>` by `keys` and context: {key tuple: ContextSums}."""
+def _daily_grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, ...]):
+    """Daily gains by `keys` and context, with their estimated parts and the after-30 part of
+    the public gains: {key tuple: ContextSums}."""
     out: dict[tuple, ContextSums] = defaultdict(dict)
     grouped = (
         rows.values(*keys, "context")
-        .annotate(**{f"sum_{n}": Sum(f"{n}{suffix}") for n in names})
+        .annotate(
+            **{f"sum_{n}": Sum(f"{n}_gain") for n in names},
+            **{f"est_{n}": Sum(f"{n}_estimated") for n in names},
+            **{f"late_{n}": Sum(f"{n}_gain", filter=Q(after_day_30=True)) for n in names},
+            **{f"late_est_{n}": Sum(f"{n}_estimated", filter=Q(after_day_30=True)) for n in names},
+        )
         .order_by()
     )
+    late: dict[tuple, dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
     for row in grouped:
-        out[tuple(row[k] for k in keys)][row["context"]] = {n: row[f"sum_{n}"] for n in names}
+        key, context = tuple(row[k] for k in keys), row["context"]
+        sums = out[key]
+        sums[context] = {n: row[f"sum_{n}"] for n in names}
+        sums[context + ESTIMATED] = {n: row[f"est_{n}"] for n in names}
+        for n in names:
+            late[key]["gain"].setdefault(n, {})[context] = row[f"late_{n}"]
+            late[key]["estimated"].setdefault(n, {})[context] = row[f"late_est_{n}"]
+    for key, parts in late.items():
+        public = out[key].get(Context.PUBLIC)
+        if public is None:
+            continue
+        known = [n for n in names if public[n] is not None]
+        out[key][AFTER_30] = {n: after_30_of_gains(parts["gain"][n]) for n in known}
+        out[key][AFTER_30 + ESTIMATED] = {
+            n: after_30_of_gains(parts["estimated"][n]) for n in known
+        }
+    return out
+
+
+def _lifetime_grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, ...], owner: str):
+    """Latest totals by `keys` and context, with the after-30 and unreported parts of the
+    public totals (`after_30_of_totals`, summed): {key tuple: ContextSums}. `owner` is the
+    rows' foreign key to their Post or video."""
+    split = rows.model.objects.filter(**{owner: OuterRef(owner)}, context=Context.ORGANIC)
+    grouped = (
+        rows.annotate(split=Exists(split))
+        .values(*keys, "context", "split")
+        .annotate(**{f"sum_{n}": Sum(n) for n in names})
+        .order_by()
+    )
+    out: dict[tuple, ContextSums] = defaultdict(dict)
+    split_public: dict[tuple, dict[str, int | None]] = {}
+    for row in grouped:
+        key, context = tuple(row[k] for k in keys), row["context"]
+        values = {n: row[f"sum_{n}"] for n in names}
+        sums = out[key] = _merge([out[key], {context: values}])
+        if context == Context.PUBLIC:
+            if row["split"]:
+                split_public[key] = values
+            else:
+                sums[UNREPORTED] = values
+    for key, public in split_public.items():
+        sums = out[key]
+        organic, promoted = sums.get(Context.ORGANIC, {}), sums.get(Context.PROMOTED, {})
+        sums[AFTER_30] = {
+            n: after_30_value(public[n], organic.get(n), promoted.get(n)) for n in names
+        }
     return out
 
 
@@ -660,8 +780,8 @@ def _post_total_sums(scope: Scope) -> tuple[dict[date, ContextSums], ContextSums
             owner=F("post__account_id"), created_on=TruncDate("post__created_at", tzinfo=part.tz)
         )
         by_account: dict[int, dict[date, ContextSums]] = defaultdict(dict)
-        for (account_id, day), sums in _grouped(
-            rows, ("owner", "created_on"), POST_COUNTS, ""
+        for (account_id, day), sums in _lifetime_grouped(
+            rows, ("owner", "created_on"), POST_COUNTS, "post_id"
         ).items():
             by_account[account_id][day] = sums
         return {
@@ -705,7 +825,9 @@ def _media_total_sums(scope: Scope, *, with_previous: bool) -> tuple[ContextSums
             else Value(False),
         )
         rows = rows.filter(Q(in_now=True) | Q(in_before=True))
-        grouped = _grouped(rows, ("owner", "in_now", "in_before"), MEDIA_COUNTS, "")
+        grouped = _lifetime_grouped(
+            rows, ("owner", "in_now", "in_before"), MEDIA_COUNTS, "media_id"
+        )
         out: dict[int, tuple[ContextSums, ContextSums]] = {}
         for account in part.accounts:
             mine = {k[1:]: v for k, v in grouped.items() if k[0] == account.pk}
@@ -735,7 +857,7 @@ def _media_total_sums(scope: Scope, *, with_previous: bool) -> tuple[ContextSums
 
 FINAL_CACHE_SECONDS = 8 * 24 * 3600
 LIVE_CACHE_SECONDS = 15 * 60  # a safety net: the version moves with every sync anyway
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: daily sums carry estimated, after-30 and unreported parts
 # A run still "running" after this long died with its worker: it shows no progress.
 RUNNING_AT_MOST = timedelta(hours=1)
 
@@ -902,8 +1024,8 @@ def _read_days(
     ids = [a.pk for a in accounts]
     in_period = {"account_id__in": ids, "day__gte": period.start, "day__lte": period.end}
     key = ("day", "account_id")
-    posts = _grouped(PostDaily.objects.filter(**in_period), key, POST_COUNTS, "_gain")
-    media = _grouped(MediaDaily.objects.filter(**in_period), key, MEDIA_COUNTS, "_gain")
+    posts = _daily_grouped(PostDaily.objects.filter(**in_period), key, POST_COUNTS)
+    media = _daily_grouped(MediaDaily.objects.filter(**in_period), key, MEDIA_COUNTS)
     covered, outcomes = _sync_outcomes(scope, period, ids)
     return {
         day: {
@@ -1068,9 +1190,11 @@ def overview(*, scope: Scope) -> Overview:
         media_now, media_before = _media_total_sums(scope, with_previous=True)
         coverage = CoverageMap({a.pk: {} for a in scope.accounts}, scope.usernames)
     daily = tuple(
-        DailyTotalRow(day, metric, parts, coverage.coverage(day), coverage.missing(day))
+        DailyTotalRow(day, metric, parts, coverage.coverage(day), coverage.missing(day), estimated)
         for metric in DAILY_CHART_METRICS
-        for day, parts in _daily_parts(POST_METRICS[metric], scope.period, by_day, coverage)
+        for day, parts, estimated in _daily_parts(
+            POST_METRICS[metric], scope.period, by_day, coverage
+        )
     )
     funnel = _funnel_steps({k: _parts(MEDIA_METRICS[k], media_now) for k in FUNNEL_STEPS})
     kpis = _kpis(now, before, media_now, media_before, coverage.incomplete_days(scope.period))
@@ -1091,14 +1215,17 @@ def _daily_parts(
     period: Period,
     by_day: Mapping[date, ContextSums],
     coverage: CoverageMap,
-) -> Iterator[tuple[date, Parts | None]]:
+) -> Iterator[tuple[date, Parts | None, Parts | None]]:
+    """Each day's parts and their estimated parts (None: no data at all, never a zero)."""
     for day in period.days():
         state = coverage.coverage(day)
         sums = by_day.get(day)
         if state == Coverage.NONE and not sums:
-            yield day, None  # no data: a gap, never a zero
+            yield day, None, None
         else:
-            yield day, _parts(info, sums or {}, zero=state != Coverage.NONE)
+            zero = state != Coverage.NONE
+            sums = sums or {}
+            yield day, _parts(info, sums, zero=zero), _parts(info, _estimated(sums), zero=zero)
 
 
 def _count_kpi(key: str, now: ContextSums, before: ContextSums, incomplete: int) -> KpiRow:
@@ -1198,6 +1325,12 @@ def daily_series_rows(*, scope: Scope, post_id: int | None = None) -> Iterator[D
         .values("day", "account_id", "context")
         .annotate(
             **{f"sum_{m}_gain": Sum(f"{m}_gain") for m in POST_COUNTS},
+            **{f"sum_{m}_est": Sum(f"{m}_estimated") for m in POST_COUNTS},
+            **{f"sum_{m}_late": Sum(f"{m}_gain", filter=Q(after_day_30=True)) for m in POST_COUNTS},
+            **{
+                f"sum_{m}_late_est": Sum(f"{m}_estimated", filter=Q(after_day_30=True))
+                for m in POST_COUNTS
+            },
             **{f"sum_{m}_delta": delta for m, delta in deltas.items()},
         )
         .order_by("day", "account_id")
@@ -1221,9 +1354,14 @@ def _account_day_rows(day, account, groups, end_of_day, coverage) -> Iterator[Da
     gap = coverage.is_gap(account.pk, day) and not groups
     note = f"no data: {coverage.gaps[account.pk][day]}" if gap else ""
     gains: dict[tuple[str, str], int | None] = {}
+    estimated: dict[tuple[str, str], int | None] = {}
+    late: dict[str, dict[str, dict[str, int | None]]] = {"gain": {}, "estimated": {}}
     for group in groups:
         for m in POST_COUNTS:
             gains[group["context"], m] = group[f"sum_{m}_gain"]
+            estimated[group["context"], m] = group[f"sum_{m}_est"]
+            late["gain"].setdefault(m, {})[group["context"]] = group[f"sum_{m}_late"]
+            late["estimated"].setdefault(m, {})[group["context"]] = group[f"sum_{m}_late_est"]
             if group[f"sum_{m}_delta"] is not None:
                 key = (account.pk, group["context"], m)
                 end_of_day[key] = end_of_day.get(key, 0) + group[f"sum_{m}_delta"]
@@ -1236,15 +1374,19 @@ def _account_day_rows(day, account, groups, end_of_day, coverage) -> Iterator[Da
                 yield DailySeriesRow(day, account.username, m, context, None, None, note)
             else:
                 gain = gains.get((context, m), 0)  # no row on a synced day: no change
-                yield DailySeriesRow(day, account.username, m, context, gain, value)
+                yield DailySeriesRow(
+                    day, account.username, m, context, gain, value,
+                    estimated=estimated.get((context, m)) or 0,
+                )  # fmt: skip
         if info.public and info.split and (account.pk, Context.PUBLIC, m) in end_of_day:
-            unsplit = None
+            after_30 = after_30_estimated = None
             if not gap:
-                public = gains.get((Context.PUBLIC, m), 0)
-                unsplit = _sub(
-                    public, gains.get((Context.ORGANIC, m)), gains.get((Context.PROMOTED, m))
-                )
-            yield DailySeriesRow(day, account.username, m, AFTER_30_CONTEXT, unsplit, None, note)
+                after_30 = after_30_of_gains(late["gain"].get(m, {}))
+                after_30_estimated = after_30_of_gains(late["estimated"].get(m, {}))
+            yield DailySeriesRow(
+                day, account.username, m, AFTER_30_CONTEXT, after_30, None, note,
+                estimated=after_30_estimated,
+            )  # fmt: skip
 
 
 # --- Posts -----------------------------------------------------------------------------------
@@ -1321,15 +1463,6 @@ def _with_latest_media_values(media: QuerySet) -> QuerySet:
     )
 
 
-UNSPLIT_CONTEXTS = (Context.PUBLIC, Context.ORGANIC, Context.PROMOTED)  # _unsplit's order
-
-
-def _unsplit(public, organic, promoted) -> CombinedExpression:
-    """After day 30: public - organic - promoted, a split X did not report counting as 0."""
-    zero = Value(0, output_field=BigIntegerField())
-    return public - Coalesce(organic, zero) - Coalesce(promoted, zero)
-
-
 def _rate_expression():
     return Cast("engagements_non_public", FloatField()) / NullIf(
         Cast("impression_count_non_public", FloatField()), Value(0.0)
@@ -1367,17 +1500,23 @@ def _post_values(scope: Scope | None, post_ids: Sequence[int] | None) -> QuerySe
             )
             for m, c in _reported(POST_METRICS)
         }
+        unsplit = {
+            f"{m}_after_30": Cast(after_30_gains(f"{m}_gain", "period__"), BigIntegerField())
+            for m, info in POST_METRICS.items()
+            if "after_30" in info.contexts
+        }
     else:
         posts = posts.annotate(**_latest_joins())
         values = _latest_values(POST_METRICS)
-    unsplit = {
-        f"{m}_after_30": _unsplit(*(F(f"{m}_{c}") for c in UNSPLIT_CONTEXTS))
-        for m, info in POST_METRICS.items()
-        if "after_30" in info.contexts
-    }
+        unsplit = {
+            f"{m}_after_30": after_30_of_totals(*(F(f"{m}_{c}") for c in UNSPLIT_CONTEXTS))
+            for m, info in POST_METRICS.items()
+            if "after_30" in info.contexts
+        }
     carried = PostMedia.objects.filter(post_id=OuterRef("pk"))
-    return posts.annotate(post_id=F("pk"), **values).annotate(
-        **unsplit, engagement_rate=_rate_expression(), has_media=Exists(carried)
+    posts = posts.annotate(post_id=F("pk"), **values)
+    return posts.annotate(**unsplit).annotate(
+        engagement_rate=_rate_expression(), has_media=Exists(carried)
     )
 
 
@@ -1443,11 +1582,21 @@ def post_table_sql(
         f"AND md.type IN ('{videos}'))"
         for m, c in _reported(MEDIA_METRICS)
     }
+    if scope.mode == PeriodMode.ACTIVITY:  # after_30_gains, in SQL
+        sums |= {
+            f"{m}_after_30": " - ".join(
+                f"coalesce(SUM(x.{m}_gain) FILTER (WHERE x.context = '{c}' "
+                f"AND x.after_day_30 AND md.type IN ('{videos}')), 0)"
+                for c in UNSPLIT_CONTEXTS
+            )
+            for m, c in _VIDEO_COLUMN_PARTS
+            if c == "after_30"
+        }
     video_columns = []
     for m, c in _VIDEO_COLUMN_PARTS:
-        if c == "after_30":
+        if c == "after_30" and scope.mode != PeriodMode.ACTIVITY:  # after_30_of_totals
             video_columns.append(
-                f'm."{m}_public" - coalesce(m."{m}_organic", 0) - coalesce(m."{m}_promoted", 0)'
+                f'm."{m}_public" - m."{m}_organic" - coalesce(m."{m}_promoted", 0)'
             )
         else:
             video_columns.append(f'm."{m}_{c}"')
@@ -1617,8 +1766,7 @@ def _rank_activity(scope: Scope, sort: PostSort) -> QuerySet:
             Sum("impression_count_gain"), Value(0)
         )
     elif sort.context == "after_30":
-        gain = f"{sort.metric}_gain"
-        rank = _unsplit(*(Sum(gain, filter=Q(context=c)) for c in UNSPLIT_CONTEXTS))
+        rank = after_30_gains(f"{sort.metric}_gain")
     else:
         rank = Sum(f"{sort.metric}_gain")
     return rows.values("account_id", "post_id").annotate(rank=rank)
@@ -1635,7 +1783,7 @@ def _rank_created(scope: Scope, sort: PostSort) -> QuerySet:
             "latest_non_public__impression_count", Value(0)
         )
     elif sort.context == "after_30":
-        rank = _unsplit(*(F(f"latest_{c}__{sort.metric}") for c in UNSPLIT_CONTEXTS))
+        rank = after_30_of_totals(*(F(f"latest_{c}__{sort.metric}") for c in UNSPLIT_CONTEXTS))
     else:
         rank = F(f"latest_{sort.contexts()[0]}__{sort.metric}")
     return posts.annotate(rank=rank).values("account_id", "post_id", "rank")
@@ -1678,7 +1826,8 @@ def _post_media(scope: Scope, post_ids: Sequence[int]) -> tuple[dict[int, str], 
     carries several, as a tuple in VIDEO_METRIC_COLUMNS order."""
     if not post_ids:
         return {}, {}
-    if scope.mode == PeriodMode.ACTIVITY:
+    activity = scope.mode == PeriodMode.ACTIVITY
+    if activity:
         relation = FilteredRelation(
             "media__daily",
             condition=Q(
@@ -1692,6 +1841,12 @@ def _post_media(scope: Scope, post_ids: Sequence[int]) -> tuple[dict[int, str], 
         f"{m}_{c}": Sum(f"metrics__{m}{suffix}", filter=Q(metrics__context=c))
         for m, c in _reported(MEDIA_METRICS)
     }
+    if activity:
+        sums |= {
+            f"{m}_after_30": after_30_gains(f"{m}_gain", "metrics__")
+            for m, c in _VIDEO_COLUMN_PARTS
+            if c == "after_30"
+        }
     rows = (
         PostMedia.objects.filter(post_id__in=post_ids)
         .annotate(metrics=relation)
@@ -1710,8 +1865,8 @@ def _post_media(scope: Scope, post_ids: Sequence[int]) -> tuple[dict[int, str], 
             summed[column] = _add(summed.get(column), row[column])
     video = {
         post_id: tuple(
-            _sub(s.get(f"{m}_public"), s.get(f"{m}_organic"), s.get(f"{m}_promoted"))
-            if c == "after_30"
+            after_30_value(s.get(f"{m}_public"), s.get(f"{m}_organic"), s.get(f"{m}_promoted"))
+            if c == "after_30" and not activity
             else s.get(f"{m}_{c}")
             for m, c in _VIDEO_COLUMN_PARTS
         )
@@ -1740,11 +1895,26 @@ def _video_base(scope: Scope) -> QuerySet:
         sums = {
             f"{m}_{c}": Sum(f"{m}_gain", filter=Q(context=c)) for m, c in _reported(MEDIA_METRICS)
         }
-        return rows.values("account_id", "media_id").annotate(**sums)
+        late = {f"{m}_after_30": after_30_gains(f"{m}_gain") for m in VIDEO_AFTER_30}
+        return rows.values("account_id", "media_id").annotate(**sums, **late)
     videos = Media.objects.filter(
         pk__in=_media_carried_by_posts_created_in(scope, scope.period), type__in=VIDEO_TYPES
     )
-    return _with_latest_media_values(videos).values("account_id", "media_id", *MEDIA_LATEST)
+    return _with_latest_video_values(videos).values("account_id", "media_id", *VIDEO_LATEST)
+
+
+VIDEO_AFTER_30 = tuple(m for m, info in MEDIA_METRICS.items() if "after_30" in info.contexts)
+VIDEO_LATEST = (*MEDIA_LATEST, *(f"{m}_after_30" for m in VIDEO_AFTER_30))
+
+
+def _with_latest_video_values(media: QuerySet) -> QuerySet:
+    """Videos with their latest values (MEDIA_LATEST) and their after-30 parts."""
+    return _with_latest_media_values(media).annotate(
+        **{
+            f"{m}_after_30": after_30_of_totals(*(F(f"{m}_{c}") for c in UNSPLIT_CONTEXTS))
+            for m in VIDEO_AFTER_30
+        }
+    )
 
 
 VIDEO_SORT_COLUMNS = {
@@ -1816,6 +1986,8 @@ def _video_rows_for(scope: Scope, chunk: list[dict]) -> Iterator[VideoRow]:
         sums: ContextSums = defaultdict(dict)
         for m, c in _reported(MEDIA_METRICS):
             sums[c][m] = values[f"{m}_{c}"]
+        for m in VIDEO_AFTER_30:
+            sums[AFTER_30][m] = values[f"{m}_after_30"]
         yield VideoRow(
             media_id=pk,
             media_key=key,
@@ -1975,46 +2147,53 @@ def post_detail(*, team: Team, post: Post) -> PostDetail:
         private_metrics_until=post.private_metrics_until.astimezone(tz),
         frozen=timezone.now() >= post.private_metrics_until,
         observed_at=max(seen) if seen else None,
+        split_reported=row.metrics["impression_count"].organic is not None,
     )
 
 
 def _video_lifetime_values(media: QuerySet) -> QuerySet:
-    return _with_latest_media_values(media).values("media_id", *MEDIA_LATEST).order_by("media_id")
+    return _with_latest_video_values(media).values("media_id", *VIDEO_LATEST).order_by("media_id")
 
 
 def _growth(post: Post, scope: Scope) -> Iterator[GrowthPoint]:
     """Cumulative values per day since posting. Organic and promoted stop where X stopped
-    reporting them (day 30); public growth after that is `after_30`. Gap days are None."""
+    reporting them (day 30); the public growth after that is `after_30`. A day with nothing
+    known is a gap (None); a day whose value rests on a split is marked estimated."""
     froze_on = post.private_metrics_until.astimezone(scope.tz).date()
-    rows: dict[date, dict[str, dict[str, int | None]]] = defaultdict(dict)
+    rows: dict[date, dict[str, dict]] = defaultdict(dict)
+    names = DAILY_CHART_METRICS
     for values in PostDaily.objects.filter(post=post).values(
-        "day", "context", *DAILY_CHART_METRICS
-    ):
+        "day", "context", "after_day_30", *names, *(f"{m}_gain" for m in names),
+        *(f"{m}_estimated" for m in names),
+    ):  # fmt: skip
         rows[values["day"]][values["context"]] = values
-    # From posting, or from the first reading of a Post older than the account's connection.
-    start = max(scope.period.start, min(rows, default=scope.period.start) - timedelta(days=1))
-    period = Period(min(start, scope.period.end), scope.period.end)
-    coverage = scope_coverage(scope=scope, period=period)
+    coverage = scope_coverage(scope=scope, period=scope.period)
     last: dict[tuple[str, str], int] = {}
-    for day in period.days():
+    late: dict[str, int] = {}
+    for day in scope.period.days():
+        estimated = set()
         for context, values in rows.get(day, {}).items():
-            for m in DAILY_CHART_METRICS:
+            for m in names:
                 if values[m] is not None:
                     last[context, m] = values[m]
+                if values[f"{m}_estimated"]:
+                    estimated.add(m)
+                if values["after_day_30"] and context in UNSPLIT_CONTEXTS:  # after_30_gains
+                    sign = 1 if context == Context.PUBLIC else -1
+                    late[m] = late.get(m, 0) + sign * (values[f"{m}_gain"] or 0)
         gap = coverage.is_gap(post.account_id, day) and day not in rows
-        for m in DAILY_CHART_METRICS:
+        for m in names:
             info = POST_METRICS[m]
-            if gap:
+            total = last.get((info.total_context, m))
+            if gap or (total is None and day not in rows):
                 yield GrowthPoint(day, m, None, None, None, None, gap=True)
                 continue
             organic = last.get((Context.ORGANIC, m))
             promoted = last.get((Context.PROMOTED, m))
-            total = last.get((info.total_context, m))
             after_30 = None
-            if day >= froze_on:
-                if info.public and total is not None:
-                    after_30 = total - (organic or 0) - (promoted or 0)
-                if day > froze_on:
-                    organic = promoted = None  # frozen: X no longer reports them
-                    total = total if info.public else None
-            yield GrowthPoint(day, m, organic, promoted, after_30, total)
+            if organic is not None and info.public and day >= froze_on:
+                after_30 = late.get(m, 0)
+            if day > froze_on:
+                organic = promoted = None  # frozen: X no longer reports them
+                total = total if info.public else None
+            yield GrowthPoint(day, m, organic, promoted, after_30, total, estimated=m in estimated)

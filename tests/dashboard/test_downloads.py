@@ -164,13 +164,16 @@ def test_the_worked_example_downloads_exactly_as_designed(client_for):
     daily = _rows(client_for(owner).get(_url(team, "daily", query)))
     posts = _rows(client_for(owner).get(_url(team, "posts", query)))
 
-    assert [(r["day"], r["context"], r["gain"], r["end_of_day_value"]) for r in daily] == [
-        ("2026-03-02", "organic", "100", "100"),
-        ("2026-03-02", "promoted", "0", "0"),
-        ("2026-03-03", "organic", "300", "400"),
-        ("2026-03-03", "promoted", "250", "250"),
-        ("2026-03-04", "organic", "100", "500"),
-        ("2026-03-04", "promoted", "350", "600"),
+    assert [
+        (r["day"], r["context"], r["gain"], r["gain_estimated"], r["basis"], r["end_of_day_value"])
+        for r in daily
+    ] == [
+        ("2026-03-02", "organic", "271", "171", "estimated", "271"),
+        ("2026-03-02", "promoted", "143", "143", "estimated", "143"),
+        ("2026-03-03", "organic", "172", "172", "estimated", "443"),
+        ("2026-03-03", "promoted", "257", "257", "estimated", "400"),
+        ("2026-03-04", "organic", "57", "57", "estimated", "500"),
+        ("2026-03-04", "promoted", "200", "200", "estimated", "600"),
     ]
     (post,) = posts
     assert (post["impression_count_organic"], post["impression_count_promoted"]) == ("500", "600")

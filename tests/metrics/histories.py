@@ -16,11 +16,9 @@ from accounts.models import Team, XAccount
 from metrics.models import Context, Media, Post, SyncRun
 from tests.factories import XAccountFactory
 from tests.metrics.factories import (
+    LINEAR_CURVE,
     HistoryWriter,
-    PostDailyFactory,
     PostFactory,
-    PostMetricsFactory,
-    PostSnapshotFactory,
     sync_ran,
     video_for,
 )
@@ -183,44 +181,27 @@ def _observe_post(history: HistoryWriter, post: Post, at: datetime) -> None:
 
 # DESIGN.md's worked example, in a team whose days are New York days.
 WORKED_EXAMPLE_DAYS = (date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4))  # Mon, Tue, Wed
+WORKED_EXAMPLE_READINGS = (  # (hour of the day, organic, promoted impressions)
+    (WORKED_EXAMPLE_DAYS[0], 12, 100, 0),
+    (WORKED_EXAMPLE_DAYS[1], 9, 400, 250),
+    (WORKED_EXAMPLE_DAYS[2], 20, 500, 600),
+)
 
 
 def seed_worked_example(team: Team) -> Post:
-    """Post P goes out Monday 10:00; snapshots Mon 12:00 organic 100 promoted 0, Tue 09:00 400
-    and 250, Wed 20:00 500 and 600; the rollups below are computed by hand from them."""
+    """Post P goes out Monday 10:00; readings Mon 12:00 organic 100 promoted 0, Tue 09:00 400
+    and 250, Wed 20:00 500 and 600, stored as the sync stores them, split in proportion to
+    time (DESIGN.md's illustration) rather than by an age curve."""
     tz = team.tzinfo
     account = XAccountFactory(
         team=team, username="acme", connected_at=datetime(2026, 3, 1, tzinfo=tz)
     )
     post = PostFactory(account=account, created_at=datetime(2026, 3, 2, 10, 0, tzinfo=tz))
-    readings = [
-        (datetime(2026, 3, 2, 12, 0, tzinfo=tz), 100, 0),
-        (datetime(2026, 3, 3, 9, 0, tzinfo=tz), 400, 250),
-        (datetime(2026, 3, 4, 20, 0, tzinfo=tz), 500, 600),
-    ]
-    for at, organic, promoted in readings:
+    history = HistoryWriter(curve=LINEAR_CURVE)
+    for day, hour, organic, promoted in WORKED_EXAMPLE_READINGS:
+        at = datetime.combine(day, time(hour), tzinfo=tz)
         sync_ran(account, at)
-        PostSnapshotFactory(
-            post=post, captured_at=at, context=Context.ORGANIC, impression_count=organic
-        )
-        PostSnapshotFactory(
-            post=post, captured_at=at, context=Context.PROMOTED, impression_count=promoted
-        )
-    mon, tue, wed = WORKED_EXAMPLE_DAYS
-    for day, organic, organic_gain, promoted, promoted_gain in [
-        (mon, 100, 100, 0, 0),
-        (tue, 400, 300, 250, 250),
-        (wed, 500, 100, 600, 350),
-    ]:
-        PostDailyFactory(
-            post=post, day=day, context=Context.ORGANIC,
-            impression_count=organic, impression_count_gain=organic_gain,
-        )  # fmt: skip
-        PostDailyFactory(
-            post=post, day=day, context=Context.PROMOTED,
-            impression_count=promoted, impression_count_gain=promoted_gain,
-        )  # fmt: skip
-    at = readings[-1][0]
-    PostMetricsFactory(post=post, context=Context.ORGANIC, observed_at=at, impression_count=500)
-    PostMetricsFactory(post=post, context=Context.PROMOTED, observed_at=at, impression_count=600)
+        history.observe_post(post, at, Context.ORGANIC, impression_count=organic)
+        history.observe_post(post, at, Context.PROMOTED, impression_count=promoted)
+    history.flush()
     return post

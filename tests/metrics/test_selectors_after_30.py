@@ -43,7 +43,7 @@ def old_post():
     def gains(day, **by_context):
         for context, (impressions, link_clicks) in by_context.items():
             PostDailyFactory(
-                post=post, day=day, context=context,
+                post=post, day=day, context=context, after_day_30=day >= FROZE_ON,
                 impression_count_gain=impressions, url_link_clicks_gain=link_clicks,
             )  # fmt: skip
 
@@ -132,3 +132,34 @@ def test_a_post_page_says_its_private_metrics_froze_and_stops_the_split_curves()
     assert detail.frozen
     last = [p for p in detail.growth if p.metric == "impression_count"][-1]
     assert (last.organic, last.after_30, last.total) == (None, 100, 1000)
+
+
+def test_a_post_first_read_after_day_30_has_its_lifetime_unreported_not_after_30():
+    team = TeamFactory(time_zone="UTC")
+    tz = team.tzinfo
+    account = XAccountFactory(team=team, connected_at=datetime(2026, 2, 14, tzinfo=tz))
+    post = PostFactory(account=account, created_at=datetime(2026, 1, 1, 10, tzinfo=tz))
+    first, second = datetime(2026, 2, 15, 12, tzinfo=tz), datetime(2026, 2, 16, 12, tzinfo=tz)
+    for at in (first, second):
+        sync_ran(account, at)
+    history = HistoryWriter()
+    history.observe_post(post, first, Context.PUBLIC, impression_count=9000)
+    history.observe_post(post, second, Context.PUBLIC, impression_count=9040)
+    history.flush()
+    lifetime = Scope(
+        team, (account,), Period(date(2026, 1, 1), date(2026, 2, 16)), PeriodMode.CREATED
+    )
+    first_day = Scope(team, (account,), Period(date(2026, 2, 15), date(2026, 2, 15)))
+    second_day = Scope(team, (account,), Period(date(2026, 2, 16), date(2026, 2, 16)))
+
+    (row,) = post_rows(scope=lifetime)
+    impressions = row.metrics["impression_count"]
+    kpi = overview(scope=lifetime).kpis[0]
+
+    assert (impressions.total, impressions.organic, impressions.after_30) == (9040, None, None)
+    assert (kpi.current.unreported, kpi.current.after_30) == (9040, None)
+    # The first reading's 9000 came at an unknown time: its day is unknown, not after day 30.
+    assert overview(scope=first_day).kpis[0].current.total is None
+    # Of the 40 between the readings, the half that falls on the 16th was earned after day 30.
+    assert overview(scope=second_day).kpis[0].current.after_30 == 20
+    assert not post_detail(team=team, post=post).split_reported

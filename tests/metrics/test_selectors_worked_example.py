@@ -1,13 +1,14 @@
-"""DESIGN.md's worked example, exactly: Post P goes out Monday 10:00; snapshots Mon 12:00
+"""DESIGN.md's worked example, exactly: Post P goes out Monday 10:00; readings Mon 12:00
 organic 100 promoted 0, Tue 09:00 organic 400 promoted 250, Wed 20:00 organic 500 promoted 600.
-Daily gains: Mon 100/0, Tue 300/250, Wed 100/350; the Posts rows carry organic 500, promoted 600.
+Exact: 100 between birth and Mon 12:00, 300 and 100 between the readings; split in proportion to
+time, the days hold organic 271/172/57 and promoted 143/257/200, each marked estimated, and the
+Posts rows carry organic 500, promoted 600.
 """
 
 import pytest
 
 from metrics.selectors import (
     Coverage,
-    DailySeriesRow,
     Period,
     PeriodMode,
     Scope,
@@ -34,19 +35,21 @@ def _scope(team, account, mode=PeriodMode.ACTIVITY):
     return Scope(team, (account,), Period(MON, WED), mode)
 
 
-def test_the_daily_series_carries_exactly_the_six_gains(example):
+def test_the_daily_series_carries_the_split_gains_marked_estimated(example):
     team, account, _ = example
 
     rows = list(daily_series_rows(scope=_scope(team, account)))
 
-    assert rows == [
-        DailySeriesRow(MON, "acme", "impression_count", "organic", 100, 100),
-        DailySeriesRow(MON, "acme", "impression_count", "promoted", 0, 0),
-        DailySeriesRow(TUE, "acme", "impression_count", "organic", 300, 400),
-        DailySeriesRow(TUE, "acme", "impression_count", "promoted", 250, 250),
-        DailySeriesRow(WED, "acme", "impression_count", "organic", 100, 500),
-        DailySeriesRow(WED, "acme", "impression_count", "promoted", 350, 600),
+    assert [(r.day, r.context, r.gain, r.end_of_day, r.basis) for r in rows] == [
+        (MON, "organic", 271, 271, "estimated"),
+        (MON, "promoted", 143, 143, "estimated"),
+        (TUE, "organic", 172, 443, "estimated"),
+        (TUE, "promoted", 257, 400, "estimated"),
+        (WED, "organic", 57, 500, "estimated"),
+        (WED, "promoted", 200, 600, "estimated"),
     ]
+    # Monday's 100 from birth to noon was read exactly; the rest of each day is a split.
+    assert [r.estimated for r in rows if r.context == "organic"] == [171, 172, 57]
 
 
 @pytest.mark.parametrize("mode", [PeriodMode.ACTIVITY, PeriodMode.CREATED])
@@ -65,9 +68,14 @@ def test_the_impressions_chart_draws_the_same_gains(example):
     series = overview(scope=_scope(team, account)).series("impression_count")
 
     assert [(r.day, r.parts.organic, r.parts.promoted) for r in series] == [
-        (MON, 100, 0),
-        (TUE, 300, 250),
-        (WED, 100, 350),
+        (MON, 271, 143),
+        (TUE, 172, 257),
+        (WED, 57, 200),
+    ]
+    assert [(r.estimated.organic, r.estimated.promoted) for r in series] == [
+        (171, 143),
+        (172, 257),
+        (57, 200),
     ]
     assert {r.coverage for r in series} == {Coverage.FULL}
 
