@@ -25,6 +25,8 @@ AFTER_30 = "#9ca3af"
 GAP_FILL = "rgba(100, 116, 139, 0.18)"
 PARTIAL_FILL = "rgba(100, 116, 139, 0.08)"
 AFTER_30_LABEL = "After 30 days (split not reported)"
+ESTIMATED_LABEL = "Estimated split of a known total"
+NOT_KNOWN_LABEL = "Not fully known (hover for why)"
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
@@ -76,43 +78,79 @@ def _day_band(day: date, fill: str) -> dict:
     }  # fmt: skip
 
 
+def _estimated_marker(color: str) -> dict:
+    """The bars of an estimated split: the part's colour, lighter, outlined in it. (Plotly's
+    hatching patterns are SVG references that do not draw under our style policy.)"""
+    return {"color": _lighter(color), "line": {"color": color, "width": 1}}
+
+
+def _lighter(color: str, share: float = 0.4) -> str:
+    """`#rrggbb` mixed with white: `share` of the colour is kept."""
+    red, green, blue = (int(color[n : n + 2], 16) for n in (1, 3, 5))
+    mixed = (round(255 - (255 - c) * share) for c in (red, green, blue))
+    return "#{:02x}{:02x}{:02x}".format(*mixed)
+
+
 def daily_chart(rows: Sequence[DailyTotalRow], *, metric: str) -> dict:
     """Gains per day, organic and promoted side by side, and the unsplit growth after day 30.
 
-    A day without data has no bar (None), a shaded band and a "no data" marker with the
-    reasons; a day with some accounts missing gets a lighter band.
+    Each bar has a solid part (read from X within the day) and, on top of it, a lighter part:
+    the day's share of a gain known exactly between two readings, split by the age curve
+    ("estimated split of a known total"). A day without data has no bar (None), a shaded band
+    and a marker with the reasons; a day only partly known gets a lighter band.
     """
     info = POST_METRICS[metric]
     days = [_day(r.day) for r in rows]
 
-    def values(part: str) -> list:
-        return [None if r.parts is None else getattr(r.parts, part) for r in rows]
+    def values(part: str, estimated: bool) -> list:
+        out = []
+        for r in rows:
+            value = None if r.parts is None else getattr(r.parts, part)
+            share = getattr(r.estimated, part) if r.estimated is not None else None
+            if value is None:
+                out.append(None)
+            elif estimated:
+                out.append(share or 0)
+            else:
+                out.append(value - (share or 0))
+        return out
 
-    data = [
-        {"type": "bar", "name": "Organic", "x": days, "y": values("organic"),
-         "marker": {"color": ORGANIC}, "hovertemplate": HOVER},
-        {"type": "bar", "name": "Promoted", "x": days, "y": values("promoted"),
-         "marker": {"color": PROMOTED}, "hovertemplate": HOVER},
-    ]  # fmt: skip
+    parts = [("Organic", "organic", ORGANIC), ("Promoted", "promoted", PROMOTED)]
     if info.public:
+        parts.append((AFTER_30_LABEL, "after_30", AFTER_30))
+    data = []
+    for name, part, color in parts:
+        observed = values(part, estimated=False)
         data.append(
-            {"type": "bar", "name": AFTER_30_LABEL, "x": days, "y": values("after_30"),
-             "marker": {"color": AFTER_30}, "hovertemplate": HOVER}
+            {"type": "bar", "name": name, "x": days, "y": observed, "offsetgroup": part,
+             "marker": {"color": color}, "hovertemplate": HOVER}
         )  # fmt: skip
+        data.append(
+            {"type": "bar", "name": f"{name}, estimated split", "x": days,
+             "y": values(part, estimated=True), "base": [v or 0 for v in observed],
+             "offsetgroup": part, "marker": _estimated_marker(color),
+             "legendgroup": "estimated", "showlegend": False, "hovertemplate": HOVER}
+        )  # fmt: skip
+    # One legend entry for the hatching, whichever part it is on.
+    data.append(
+        {"type": "bar", "name": ESTIMATED_LABEL, "x": [None], "y": [None],
+         "marker": _estimated_marker(AFTER_30), "legendgroup": "estimated", "hoverinfo": "skip"}
+    )  # fmt: skip
     shapes, gap_days, gap_text = [], [], []
     for row in rows:
-        if row.coverage == Coverage.FULL:
+        if row.coverage in (Coverage.FULL, Coverage.SO_FAR):
             continue
         shapes.append(
             _day_band(row.day, GAP_FILL if row.coverage == Coverage.NONE else PARTIAL_FILL)
         )
         gap_days.append(_day(row.day))
-        title = "No data" if row.coverage == Coverage.NONE else "Partial data"
-        gap_text.append(f"{title}<br>" + "<br>".join(escape(n) for n in row.missing_summary))
+        gap_text.append(
+            f"{row.coverage.label}<br>" + "<br>".join(escape(n) for n in row.missing_summary)
+        )
     if gap_days:
         data.append(
             {
-                "type": "scatter", "mode": "markers", "name": "No data (no successful sync)",
+                "type": "scatter", "mode": "markers", "name": NOT_KNOWN_LABEL,
                 "x": gap_days, "y": [1] * len(gap_days), "yaxis": "y2",
                 "marker": {"symbol": "x-thin-open", "size": 9, "color": "#64748b"},
                 "text": gap_text, "hovertemplate": "%{text}<extra></extra>",

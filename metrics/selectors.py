@@ -29,7 +29,7 @@ import hashlib
 import time as clock
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from itertools import islice
@@ -318,9 +318,19 @@ class MetricValues:
 
 
 class Coverage(enum.StrEnum):
-    FULL = "full"  # every account in scope synced that day
-    PARTIAL = "partial"  # some did not: their share is missing
-    NONE = "none"  # none did: no data
+    FULL = "full"  # complete: a reading after the day's end covers every account
+    SO_FAR = "so_far"  # today: complete up to the latest reading
+    PARTIAL = "partial"  # some of the day is unknown: before a connection, the connection day…
+    NONE = "none"  # nothing is known of the day: no data
+
+    @property
+    def label(self) -> str:
+        return {
+            "full": "Complete",
+            "so_far": "So far today",
+            "partial": "Partly known",
+            "none": "No data",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -340,11 +350,24 @@ class KpiRow:
     is_rate: bool
     current: Parts
     previous: Parts
-    # Days of the period on which some account in scope has no data.
+    # Days of the period on which some account in scope has no data or only part of it.
     incomplete_days: int = 0
+    # How much of the current total is exact (None: not said, a rate); the rest is estimated.
+    exact: Number | None = None
+    # How much of it was earned on days nothing says (Posts first read after their day 30).
+    undated: Number | None = None
+    # Parts that cannot be compared with the previous period, and why.
+    incomparable: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def not_comparable(self) -> str:
+        return self.incomparable.get("total", "") or next(iter(self.incomparable.values()), "")
 
     def change(self, part: str = "total") -> float | None:
-        """Relative change for counts; the difference in percentage points for rates."""
+        """Relative change for counts; the difference in percentage points for rates; None when
+        either side is unknown or the two periods are not known on the same basis."""
+        if part in self.incomparable:
+            return None
         now, before = getattr(self.current, part), getattr(self.previous, part)
         if now is None or before is None:
             return None
@@ -1082,69 +1105,117 @@ GAP_REASONS = {
 
 @dataclass(frozen=True)
 class CoverageMap:
-    """For each account in scope, its days without data and why."""
+    """For each account in scope, its days without data (`gaps`) or only partly known
+    (`partial`), and why."""
 
     gaps: Mapping[int, Mapping[date, str]]
     usernames: Mapping[int, str]
+    partial: Mapping[int, Mapping[date, str]] = field(default_factory=dict)
+    today: date | None = None
 
     def missing(self, day: date) -> tuple[GapNote, ...]:
         return tuple(
             GapNote(self.usernames[account_id], days[day])
-            for account_id, days in self.gaps.items()
+            for notes in (self.gaps, self.partial)
+            for account_id, days in notes.items()
             if day in days
         )
 
     def coverage(self, day: date) -> Coverage:
         missing = sum(1 for days in self.gaps.values() if day in days)
-        if missing == 0:
-            return Coverage.FULL
-        return Coverage.NONE if missing == len(self.usernames) else Coverage.PARTIAL
+        if missing and missing == len(self.usernames):
+            return Coverage.NONE
+        if missing or any(day in days for days in self.partial.values()):
+            return Coverage.PARTIAL
+        return Coverage.SO_FAR if day == self.today else Coverage.FULL
 
     def is_gap(self, account_id: int, day: date) -> bool:
         return day in self.gaps.get(account_id, {})
 
     def incomplete_days(self, period: Period) -> int:
-        return sum(1 for day in period.days() if self.coverage(day) != Coverage.FULL)
+        return sum(
+            1 for day in period.days() if self.coverage(day) in (Coverage.NONE, Coverage.PARTIAL)
+        )
 
 
 def _coverage_map(
     scope: Scope, period: Period, syncs: Callable[[int, date], tuple[bool, Iterable[str]] | None]
 ) -> CoverageMap:
-    """`syncs(account id, day)`: whether a sync covered the day, and its syncs' outcomes.
-    Days after today are not gaps: they are still to come."""
+    """`syncs(account id, day)`: whether a sync saved readings that day, and its syncs'
+    outcomes. Days after today are not gaps: they are still to come."""
     today = team_today(scope.team)
-    tz = scope.tz
     gaps: dict[int, dict[date, str]] = {account.pk: {} for account in scope.accounts}
+    partial: dict[int, dict[date, str]] = {account.pk: {} for account in scope.accounts}
     for account in scope.accounts:
-        connected_on = account.connected_at.astimezone(tz).date()
-        disconnected_on = account.disconnected_at and account.disconnected_at.astimezone(tz).date()
+        read_on = [d for d in period.days() if (syncs(account.pk, d) or (False,))[0]]
         for day in period.days():
             if day > today:
                 break
-            covered, outcomes = syncs(account.pk, day) or (False, ())
-            if not covered:
-                gaps[account.pk][day] = _gap_reason(
-                    account, day, outcomes, connected_on, disconnected_on, today=today
-                )
-    return CoverageMap(gaps, scope.usernames)
+            outcomes = (syncs(account.pk, day) or (False, ()))[1]
+            kind, reason = account_day_state(
+                account, day, outcomes, today=today, tz=scope.tz, read_on=max(read_on, default=None)
+            )
+            if kind is not None:
+                (gaps if kind == Coverage.NONE else partial)[account.pk][day] = reason
+    return CoverageMap(gaps, scope.usernames, partial, today)
+
+
+def account_day_state(
+    account: XAccount,
+    day: date,
+    outcomes: Iterable[str],
+    *,
+    today: date,
+    tz: ZoneInfo,
+    read_on: date | None = None,
+) -> tuple[Coverage | None, str]:
+    """What is known of one account's day (DESIGN.md "Coverage"): (NONE or PARTIAL, why), or
+    (None, "") for a day covered by a reading after its end, or today up to its latest reading.
+
+    A reading splits the gain since the previous one over the days between, so a day without a
+    sync of its own but with readings on both sides is known (estimated). Before the account was
+    connected only its Posts created within 30 days of the connection are known (from birth);
+    on the connection day, Posts older than 30 days count from their second reading.
+    """
+    connected_on = account.connected_at.astimezone(tz).date()
+    last = account.last_synced_at
+    last_on = max(filter(None, (last and last.astimezone(tz).date(), read_on)), default=None)
+    name = f"@{account.username}"
+    if day < connected_on:
+        since = connected_on - PRIVATE_WINDOW
+        if day < since:
+            return Coverage.NONE, f"before {name} was connected"
+        return Coverage.PARTIAL, (
+            f"before {name} was connected: only its Posts created since {since:%-d %b} count"
+        )
+    if last_on is None or day > last_on:
+        disconnected_on = account.disconnected_at and account.disconnected_at.astimezone(tz).date()
+        return Coverage.NONE, _gap_reason(account, day, outcomes, disconnected_on, today=today)
+    if day == connected_on:
+        first = account.connected_at.astimezone(tz)
+        return Coverage.PARTIAL, (
+            f"connected at {first:%H:%M}: its Posts older than 30 days count from their "
+            "second reading"
+        )
+    if day == last_on and day < today:
+        if last is not None and last.astimezone(tz).date() == day:
+            return Coverage.PARTIAL, f"last reading at {last.astimezone(tz):%H:%M}"
+        return Coverage.PARTIAL, "last readings that day, from a sync that did not finish"
+    return None, ""
 
 
 def scope_coverage(*, scope: Scope, period: Period | None = None) -> CoverageMap:
-    """A day is covered for an account when a sync of it that started that day (team time)
-    succeeded or saved at least one page; any other day is a gap, with its reason."""
+    """Each account-day's coverage (`account_day_state`), from the syncs of the period (a sync
+    that succeeded or saved at least one page read the account that day)."""
     period = period or scope.compared
     covered, outcomes = _sync_outcomes(scope, period)
     return _coverage_map(scope, period, lambda a, d: ((a, d) in covered, outcomes.get((a, d), ())))
 
 
-def _gap_reason(
-    account: XAccount, day: date, outcomes, connected_on, disconnected_on, *, today: date
-) -> str:
+def _gap_reason(account: XAccount, day: date, outcomes, disconnected_on, *, today: date) -> str:
     for outcome, reason in GAP_REASONS.items():
         if outcome in outcomes:
             return reason
-    if connected_on > day:
-        return "not yet connected"
     if disconnected_on and disconnected_on <= day:
         return "disconnected"
     if account.status == XAccount.Status.NEEDS_REAUTH:
@@ -1163,9 +1234,20 @@ class Overview:
     daily: tuple[DailyTotalRow, ...]
     funnel: tuple[FunnelStep, ...]
     coverage: CoverageMap
+    # Since when the scope's days are exact: (username, connected at) per account.
+    connections: tuple[tuple[str, datetime], ...] = ()
 
     def series(self, metric: str) -> list[DailyTotalRow]:
         return [row for row in self.daily if row.metric == metric]
+
+    @property
+    def not_comparable(self) -> str:
+        """Why the totals cannot be compared with the previous period ("" when they can)."""
+        return self.kpis[0].incomparable.get("total", "")
+
+    @property
+    def split_not_comparable(self) -> str:
+        return "" if self.not_comparable else self.kpis[0].incomparable.get("organic", "")
 
 
 def overview(*, scope: Scope) -> Overview:
@@ -1180,15 +1262,37 @@ def overview(*, scope: Scope) -> Overview:
         by_day = {day: record.posts for day, record in days.items()}
         media_now = _merge(days[d].media for d in scope.period.days() if d in days)
         media_before = _merge(days[d].media for d in scope.period.previous.days() if d in days)
-        coverage = _coverage_map(
-            scope, scope.period, lambda a, d: days[d].syncs.get(a) if d in days else None
-        )
-        now = _merge(by_day.get(d, {}) for d in scope.period.days())
+
+        def syncs(a, d):
+            return days[d].syncs.get(a) if d in days else None
+
+        coverage = _coverage_map(scope, scope.period, syncs)
+        earlier = _coverage_map(scope, scope.period.previous, syncs)
+        undated, media_undated = _undated_sums(scope)
+        now = _merge([*(by_day.get(d, {}) for d in scope.period.days()), undated])
+        media_now = _merge([media_now, media_undated])
         before = _merge(by_day.get(d, {}) for d in scope.period.previous.days())
+        unknown = [n.reason for d in scope.period.previous.days() for n in earlier.missing(d)]
+        exact = media_exact = None
+        if scope.period.end >= team_today(scope.team):
+            # The Posts born in the period earned their whole lives in it: their latest totals
+            # are exact. The rest is older Posts' gains, split at the period's start.
+            _, exact, _ = _post_total_sums(scope)
+            media_exact, _ = _media_total_sums(scope, with_previous=False)
+        compared = _Comparison(
+            before, media_before, coverage.incomplete_days(scope.period), exact, media_exact,
+            undated, media_undated,
+            unlike=f"the previous period is only partly known ({unknown[0]})" if unknown else "",
+        )  # fmt: skip
     else:
         by_day, now, before = _post_total_sums(scope)
         media_now, media_before = _media_total_sums(scope, with_previous=True)
         coverage = CoverageMap({a.pk: {} for a in scope.accounts}, scope.usernames)
+        compared = _Comparison(
+            before, media_before, 0, now, media_now,
+            unlike_split=SPLIT_NOT_REPORTED if _unreported(now, before, media_now, media_before)
+            else "",
+        )  # fmt: skip
     daily = tuple(
         DailyTotalRow(day, metric, parts, coverage.coverage(day), coverage.missing(day), estimated)
         for metric in DAILY_CHART_METRICS
@@ -1197,8 +1301,43 @@ def overview(*, scope: Scope) -> Overview:
         )
     )
     funnel = _funnel_steps({k: _parts(MEDIA_METRICS[k], media_now) for k in FUNNEL_STEPS})
-    kpis = _kpis(now, before, media_now, media_before, coverage.incomplete_days(scope.period))
-    return Overview(kpis=kpis, daily=daily, funnel=tuple(funnel), coverage=coverage)
+    kpis = _kpis(now, media_now, compared)
+    connections = tuple(
+        (a.username, a.connected_at.astimezone(scope.tz))
+        for a in sorted(scope.accounts, key=lambda a: a.connected_at)
+    )
+    return Overview(kpis, daily, tuple(funnel), coverage, connections)
+
+
+def _undated_sums(scope: Scope) -> tuple[ContextSums, ContextSums]:
+    """Activity of Posts (and their videos) born in the period but first read after their day
+    30: their days before that reading are unknown, but all of it was earned inside the period.
+    It is their first reading day's value (its gain is unknown). Only an account connected more
+    than 30 days after the period began can have such Posts: otherwise no query."""
+    start, end = scope.bounds()
+    late = [a.pk for a in scope.accounts if a.connected_at - PRIVATE_WINDOW > start]
+    if not late:
+        return {}, {}
+    unknown_first_day = Q(
+        account_id__in=late, day__gte=scope.period.start, day__lte=scope.period.end
+    )
+    posts = PostDaily.objects.filter(
+        unknown_first_day, impression_count_gain__isnull=True, impression_count__isnull=False,
+        post__created_at__gte=start, post__created_at__lt=end,
+    )  # fmt: skip
+    media = MediaDaily.objects.filter(
+        unknown_first_day, view_count_gain__isnull=True, view_count__isnull=False,
+        media__type__in=VIDEO_TYPES,
+    ).exclude(media__posts__created_at__lt=start)  # fmt: skip
+
+    def sums(rows: QuerySet, names: tuple[str, ...]) -> ContextSums:
+        grouped = rows.values("context").annotate(**{n: Sum(n) for n in names}).order_by()
+        out: ContextSums = {row["context"]: {n: row[n] for n in names} for row in grouped}
+        if Context.PUBLIC in out:  # first read after day 30: never split
+            out[UNREPORTED] = dict(out[Context.PUBLIC])
+        return out
+
+    return sums(posts, POST_COUNTS), sums(media, MEDIA_COUNTS)
 
 
 def video_funnel(*, scope: Scope) -> list[FunnelStep]:
@@ -1228,11 +1367,42 @@ def _daily_parts(
             yield day, _parts(info, sums, zero=zero), _parts(info, _estimated(sums), zero=zero)
 
 
-def _count_kpi(key: str, now: ContextSums, before: ContextSums, incomplete: int) -> KpiRow:
+@dataclass(frozen=True)
+class _Comparison:
+    """What the KPIs are compared with, and what of it is exact."""
+
+    before: ContextSums
+    media_before: ContextSums
+    incomplete: int
+    exact: ContextSums | None = None  # the current sums known exactly (None: not known)
+    media_exact: ContextSums | None = None
+    undated: ContextSums = field(default_factory=dict)  # `_undated_sums`
+    media_undated: ContextSums = field(default_factory=dict)
+    unlike: str = ""  # why no part can be compared
+    unlike_split: str = ""  # why the split parts cannot be
+
+    def reasons(self, info: MetricInfo) -> dict[str, str]:
+        if self.unlike:
+            return dict.fromkeys(("total", "organic", "promoted", "after_30"), self.unlike)
+        if self.unlike_split and info.split:
+            return dict.fromkeys(("organic", "promoted", "after_30"), self.unlike_split)
+        return {}
+
+
+SPLIT_NOT_REPORTED = "X never reported the organic/promoted split of Posts first read after day 30"
+
+
+def _unreported(*sums: ContextSums) -> bool:
+    return any(v for s in sums for v in s.get(UNREPORTED, {}).values())
+
+
+def _count_kpi(key: str, now: ContextSums, compared: _Comparison) -> KpiRow:
     info = POST_METRICS[key]
+    exact = None if compared.exact is None else _parts(info, compared.exact).total
     return KpiRow(
-        key, info.label, info.help, False, _parts(info, now), _parts(info, before), incomplete
-    )
+        key, info.label, info.help, False, _parts(info, now), _parts(info, compared.before),
+        compared.incomplete, exact, _parts(info, compared.undated).total, compared.reasons(info),
+    )  # fmt: skip
 
 
 def _engagement_rate(sums: ContextSums) -> Parts:
@@ -1247,17 +1417,13 @@ def _completion(sums: ContextSums) -> Parts:
     return _ratio_parts(done, starts)
 
 
-def _kpis(
-    now: ContextSums,
-    before: ContextSums,
-    media_now: ContextSums,
-    media_before: ContextSums,
-    incomplete: int,
-) -> tuple[KpiRow, ...]:
+def _kpis(now: ContextSums, media_now: ContextSums, compared: _Comparison) -> tuple[KpiRow, ...]:
     views = MEDIA_METRICS["view_count"]
+    before, media_before, incomplete = compared.before, compared.media_before, compared.incomplete
+    rate_reasons = {"total": compared.unlike} if compared.unlike else {}
     return (
-        _count_kpi("impression_count", now, before, incomplete),
-        _count_kpi("engagements", now, before, incomplete),
+        _count_kpi("impression_count", now, compared),
+        _count_kpi("engagements", now, compared),
         KpiRow(
             "engagement_rate",
             "Engagement rate",
@@ -1267,9 +1433,10 @@ def _kpis(
             _engagement_rate(now),
             _engagement_rate(before),
             incomplete,
+            incomparable=rate_reasons,
         ),
-        _count_kpi("url_link_clicks", now, before, incomplete),
-        _count_kpi("user_profile_clicks", now, before, incomplete),
+        _count_kpi("url_link_clicks", now, compared),
+        _count_kpi("user_profile_clicks", now, compared),
         KpiRow(
             "view_count",
             views.label,
@@ -1278,6 +1445,9 @@ def _kpis(
             _parts(views, media_now),
             _parts(views, media_before),
             incomplete,
+            None if compared.media_exact is None else _parts(views, compared.media_exact).total,
+            _parts(views, compared.media_undated).total,
+            compared.reasons(views),
         ),
         KpiRow(
             "completion_rate",
@@ -1287,6 +1457,7 @@ def _kpis(
             _completion(media_now),
             _completion(media_before),
             incomplete,
+            incomparable=compared.reasons(MEDIA_METRICS["playback_100_count"]),
         ),
     )
 

@@ -52,6 +52,12 @@ _NO_CHANGE = "Nothing to compare with in the previous period"
 def change(kpi, part: str = "total"):
     """The change of a KPI part against the previous period, as a marked-up badge."""
     value = kpi.change(part)
+    if part in kpi.incomparable:
+        reason = f"Not comparable with the previous period: {kpi.incomparable[part]}"
+        text = "not comparable" if part == "total" else DASH
+        return format_html(
+            '<span class="change flat" title="{}" aria-label="{}">{}</span>', reason, reason, text
+        )
     if value is None:
         current, previous = getattr(kpi.current, part), getattr(kpi.previous, part)
         if current is None:
@@ -63,6 +69,37 @@ def change(kpi, part: str = "total"):
     direction = "up" if value > 0 else "down" if value < 0 else "flat"
     title = "Change against the previous period of equal length"
     return format_html('<span class="change {}" title="{}">{}</span>', direction, title, text)
+
+
+@register.simple_tag
+def kpi_basis(kpi) -> str:
+    """What a KPI's number is: how much of it is exact and how much an estimated split."""
+    total = kpi.current.total
+    if kpi.is_rate or not total:
+        return ""
+    if kpi.exact is None:
+        text = "Estimated at the period's edges"
+        title = "Readings do not fall on midnight: the gains around the period's first and last "
+        title += "midnight are split by the account's age curve."
+    elif kpi.exact >= total:
+        text = "Exact"
+        title = "As of the latest reading: the Posts created in the period earned all of it."
+    else:
+        text = f"{num(kpi.exact)} exact · {num(total - kpi.exact)} estimated"
+        title = (
+            "Exact: the lifetime totals of the Posts created in the period. Estimated: older "
+            "Posts' gains, split at the period's start by the account's age curve."
+        )
+    if kpi.undated:
+        text += f" · {num(kpi.undated)} on unknown days"
+        title += " Unknown days: Posts first read after their day 30 earned it at some time "
+        title += "between their creation and that reading."
+    return format_html('<p class="muted kpi-basis" title="{}">{}</p>', title, text)
+
+
+@register.filter
+def incomplete_days(coverage, period) -> int:
+    return coverage.incomplete_days(period)
 
 
 @register.filter
@@ -101,24 +138,32 @@ def _day_label(day) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
+def _day_basis(row) -> str:
+    """What the row's numbers are: its coverage, and how much of it is an estimated split."""
+    label = row.coverage.label
+    share = row.estimated and row.estimated.total
+    if row.parts is not None and share:
+        label += f" · {num(share)} estimated"
+    return label
+
+
 @register.simple_tag
 def daily_table_rows(rows):
     """The <tr>s of a daily chart's table (built here: a 90-day page has hundreds of cells)."""
-    state = {"none": "No data", "partial": "Partial"}
     return format_html_join(
         "\n",
         '<tr{}><th scope="row"><time datetime="{}">{}</time></th><td class="num">{}</td>'
         '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}{}</td></tr>',
         (
             (
-                format_html(' class="{}"', "gap") if row.coverage != "full" else "",
+                format_html(' class="{}"', "gap") if row.coverage in ("none", "partial") else "",
                 row.day.isoformat(),
                 _day_label(row.day),
                 num(row.parts and row.parts.organic),
                 num(row.parts and row.parts.promoted),
                 num(row.parts and row.parts.after_30),
                 num(row.parts and row.parts.total),
-                state.get(row.coverage, "Complete"),
+                _day_basis(row),
                 format_html_join(
                     "", '<br><span class="muted">{}</span>', ((n,) for n in row.missing_summary)
                 ),

@@ -19,8 +19,10 @@ from metrics.selectors import (
 CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "quartile.css"
 
 
-def _row(day, parts, coverage=Coverage.FULL, missing=()):
-    return DailyTotalRow(date(2026, 3, day), "impression_count", parts, coverage, missing)
+def _row(day, parts, coverage=Coverage.FULL, missing=(), estimated=None):
+    return DailyTotalRow(
+        date(2026, 3, day), "impression_count", parts, coverage, missing, estimated
+    )
 
 
 def test_organic_promoted_and_after_30_have_the_css_colours():
@@ -39,19 +41,35 @@ def test_a_gap_day_has_no_bar_a_band_and_a_marker_with_its_reason():
         _row(2, Parts(10, 7, 3, 0)),
         _row(3, None, Coverage.NONE, (GapNote("brand", "deferred"),)),
         _row(4, Parts(5, 5, 0, 0), Coverage.PARTIAL, (GapNote("small", "disconnected"),)),
+        _row(5, Parts(2, 2, 0, 0), Coverage.SO_FAR),
     ]
 
     figure = charts.daily_chart(rows, metric="impression_count")
 
     traces = {t["name"]: t for t in figure["data"]}
-    assert traces["Organic"]["y"] == [7, None, 5]
-    assert traces["Promoted"]["y"] == [3, None, 0]
-    assert traces[charts.AFTER_30_LABEL]["y"] == [0, None, 0]
-    marker = traces["No data (no successful sync)"]
-    assert marker["x"] == ["2026-03-03", "2026-03-04"]
-    assert "deferred: @brand" in marker["text"][0] and "Partial" in marker["text"][1]
+    assert traces["Organic"]["y"] == [7, None, 5, 2]
+    assert traces["Promoted"]["y"] == [3, None, 0, 0]
+    assert traces[charts.AFTER_30_LABEL]["y"] == [0, None, 0, 0]
+    marker = traces[charts.NOT_KNOWN_LABEL]
+    assert marker["x"] == ["2026-03-03", "2026-03-04"]  # today so far is not marked
+    assert "No data<br>deferred: @brand" in marker["text"][0]
+    assert "Partly known" in marker["text"][1]
     fills = [shape["fillcolor"] for shape in figure["layout"]["shapes"]]
     assert fills == [charts.GAP_FILL, charts.PARTIAL_FILL]
+
+
+def test_an_estimated_split_is_drawn_lighter_on_top_of_what_was_read():
+    rows = [_row(2, Parts(100, 80, 20, 0), estimated=Parts(60, 50, 10, 0))]
+
+    figure = charts.daily_chart(rows, metric="impression_count")
+
+    traces = {t["name"]: t for t in figure["data"]}
+    read, split = traces["Organic"], traces["Organic, estimated split"]
+    assert (read["y"], split["y"], split["base"]) == ([30], [50], [30])
+    assert split["offsetgroup"] == read["offsetgroup"] == "organic"
+    assert split["marker"]["color"] == "#a8c1f7"  # the organic blue, lighter
+    assert split["marker"]["line"]["color"] == charts.ORGANIC
+    assert traces[charts.ESTIMATED_LABEL]["legendgroup"] == split["legendgroup"]
 
 
 def test_metrics_x_never_publishes_have_no_after_30_series():
@@ -59,7 +77,10 @@ def test_metrics_x_never_publishes_have_no_after_30_series():
 
     figure = charts.daily_chart(rows, metric="url_link_clicks")
 
-    assert [t["name"] for t in figure["data"]] == ["Organic", "Promoted"]
+    assert [t["name"] for t in figure["data"] if "estimated" not in t["name"].lower()] == [
+        "Organic",
+        "Promoted",
+    ]
 
 
 def test_the_funnel_labels_each_bar_with_its_retention():

@@ -13,7 +13,7 @@ from metrics import selectors
 from metrics.models import SyncRun
 from metrics.selectors import Period, PeriodMode, Scope
 from tests.factories import XAccountFactory
-from tests.metrics.factories import PostFactory, SyncRunFactory
+from tests.metrics.factories import PostFactory, SyncRunFactory, sync_ran
 from tests.metrics.histories import seed_synced_team
 
 pytestmark = pytest.mark.django_db
@@ -71,25 +71,46 @@ def test_the_overview_shows_the_kpis_and_charts_of_the_selectors(team, member, c
     assert f"{impressions.current.organic:,}" in content
     figure = _figure(response, "impression_count")
     organic = next(t for t in figure["data"] if t["name"] == "Organic")
-    assert organic["y"] == [
-        r.parts and r.parts.organic for r in expected.series("impression_count")
+    estimated = next(t for t in figure["data"] if t["name"] == "Organic, estimated split")
+    series = expected.series("impression_count")
+    # Read within the day, solid; the day's share of a gain between readings, hatched on top.
+    assert [a + b for a, b in zip(organic["y"], estimated["y"], strict=True)] == [
+        r.parts.organic for r in series
     ]
+    assert estimated["y"] == [r.estimated.organic for r in series]
+    assert estimated["base"] == organic["y"]
     assert organic["marker"]["color"] == "#2563eb"
+    assert "Estimated split of a known total" in {t["name"] for t in figure["data"]}
     assert "Updated" in content and "ago" in content
 
 
-def test_a_gap_day_is_marked_on_the_chart_and_not_drawn_as_zero(team, member, client_for):
+def _stale_account(team):
+    """An account whose last reading was two days ago; yesterday's sync was deferred."""
+    now = timezone.now()
+    stale = XAccountFactory(team=team, username="stale", connected_at=now - timedelta(days=14))
+    sync_ran(stale, now - timedelta(days=2))
+    sync_ran(stale, now - timedelta(days=1), outcome=SyncRun.Outcome.DEFERRED, pages_done=0)
+    return stale
+
+
+def test_a_day_missed_between_readings_is_an_estimate_and_after_the_last_one_a_marked_gap(
+    team, member, client_for
+):
     synced = seed_synced_team(team)
-    gap = synced.gap_days["brand"][0]
+    _stale_account(team)
+    missed = synced.gap_days["brand"][0].isoformat()
+    yesterday = (selectors.team_today(team) - timedelta(days=1)).isoformat()
 
     figure = _figure(_get(client_for(member), team, "range=7"), "impression_count")
 
-    days = next(t for t in figure["data"] if t["name"] == "Organic")["x"]
-    marker = next(t for t in figure["data"] if t["name"].startswith("No data"))
-    assert gap.isoformat() in marker["x"]
-    assert "deferred" in marker["text"][marker["x"].index(gap.isoformat())]
+    organic = next(t for t in figure["data"] if t["name"] == "Organic")
+    estimated = next(t for t in figure["data"] if t["name"] == "Organic, estimated split")
+    assert estimated["y"][organic["x"].index(missed)] > 0
+    marker = next(t for t in figure["data"] if t["name"].startswith("Not fully known"))
+    assert missed not in marker["x"]
+    assert "deferred" in marker["text"][marker["x"].index(yesterday)]
+    assert "@stale" in marker["text"][marker["x"].index(yesterday)]
     assert len(figure["layout"]["shapes"]) == len(marker["x"])
-    assert gap.isoformat() in days
 
 
 def test_the_filters_live_in_the_url(team, member, client_for):
@@ -189,13 +210,14 @@ def test_created_mode_compares_posts_created_in_each_period(team, member, client
     assert "the lifetime totals of the Posts created then" in content
 
 
-def test_each_chart_has_a_table_that_says_which_days_have_no_data(team, member, client_for):
-    synced = seed_synced_team(team)
-    gap = synced.gap_days["brand"][0]
+def test_each_chart_has_a_table_that_says_which_days_are_not_fully_known(team, member, client_for):
+    seed_synced_team(team)
+    _stale_account(team)
+    gap = selectors.team_today(team) - timedelta(days=1)
 
     content = _get(client_for(member), team, "range=7").content.decode()
 
     row = content[content.index(f'<tr class="gap"><th scope="row"><time datetime="{gap}">') :]
     row = row[: row.index("</tr>")]
-    assert "Partial" in row and "deferred (rate limit or read budget): @brand" in row
+    assert "Partly known" in row and "deferred (rate limit or read budget): @stale" in row
     assert content.count("Show as table") == 4

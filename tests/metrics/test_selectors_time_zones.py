@@ -28,7 +28,8 @@ def test_a_sync_covers_the_team_day_on_which_it_started(los_angeles):
         scope=Scope(team, (account,), Period(date(2026, 3, 2), date(2026, 3, 3)))
     )
 
-    assert coverage.coverage(date(2026, 3, 2)) == Coverage.FULL
+    assert coverage.coverage(date(2026, 3, 2)) == Coverage.PARTIAL
+    assert coverage.missing(date(2026, 3, 2))[0].reason == "last reading at 22:00"
     assert coverage.coverage(date(2026, 3, 3)) == Coverage.NONE
 
 

@@ -77,7 +77,8 @@ def test_the_impressions_chart_draws_the_same_gains(example):
         (172, 257),
         (57, 200),
     ]
-    assert {r.coverage for r in series} == {Coverage.FULL}
+    # Wednesday's last reading was at 20:00: the rest of it is not known yet.
+    assert [r.coverage for r in series] == [Coverage.FULL, Coverage.FULL, Coverage.PARTIAL]
 
 
 def test_the_impressions_kpi_splits_the_period_total(example):
