@@ -122,6 +122,8 @@ POST_COLUMNS: list[Column] = [
     *_context_columns(POST_METRICS, "metrics"),
     Column("media_keys", lambda r: " ".join(r.media_keys), text=True),
     *_context_columns(MEDIA_METRICS, "video", prefix="video_"),
+    # A video shared by several Posts counts once, on the row of its first carrier here.
+    Column("video_counted_on", lambda r: " ".join(map(str, r.video_counted_on)), text=True),
 ]
 
 DAILY_COLUMNS: list[Column] = [
@@ -182,7 +184,7 @@ def post_csv_chunks(table: Iterable[list[tuple]]) -> Iterator[bytes]:
 POST_METRIC_COLUMNS_HEADERS = tuple(
     c.replace("_after_30", f"_{AFTER_30_CONTEXT}") for c in POST_METRIC_COLUMNS
 )
-assert len(VIDEO_METRIC_COLUMNS) == len(POST_COLUMNS) - 10 - len(POST_METRIC_COLUMNS)
+assert len(VIDEO_METRIC_COLUMNS) == len(POST_COLUMNS) - 11 - len(POST_METRIC_COLUMNS)
 
 
 def snapshot_csv_chunks(table: Iterable[list[tuple]]) -> Iterator[bytes]:

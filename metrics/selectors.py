@@ -449,8 +449,16 @@ class PostRow:
     promoted: str  # Post.Promoted
     deleted: bool
     metrics: Mapping[str, MetricValues]
-    video: Mapping[str, MetricValues]  # summed over the Post's videos
+    # Summed over the videos this Post is the first carrier of (in the table): a video shared
+    # by several Posts counts once, on its first carrier.
+    video: Mapping[str, MetricValues]
     media_keys: tuple[str, ...] = ()
+    # For each of its videos, the X id of the Post whose row counts it (its own when first).
+    video_counted_on: tuple[int, ...] = ()
+
+    @property
+    def video_counted_elsewhere(self) -> tuple[int, ...]:
+        return tuple(x_id for x_id in self.video_counted_on if x_id != self.x_post_id)
 
     @property
     def engagement_rate(self) -> float | None:
@@ -1709,6 +1717,7 @@ VIDEO_METRIC_COLUMNS = tuple(f"{m}_{c}" for m, info in MEDIA_METRICS.items() for
 POST_TABLE_COLUMNS = (
     "post_id", "x_post_id", "url", "account", "created_at", "text", "is_reply", "promoted",
     "deleted", "engagement_rate", *POST_METRIC_COLUMNS, "media_keys", *VIDEO_METRIC_COLUMNS,
+    "video_counted_on",
 )  # fmt: skip
 
 
@@ -1748,18 +1757,21 @@ def post_table_sql(
     else:
         source, suffix, in_period = "metrics_mediametrics", "", ""
     videos = "', '".join(VIDEO_TYPES)
+    # A video counts on its first carrier's row only (`_post_media`).
+    here = f"md.type IN ('{videos}') AND f.post_id = pm.post_id"
     sums = {
-        f"{m}_{c}": f"SUM(x.{m}{suffix}) FILTER (WHERE x.context = '{c}' "
-        f"AND md.type IN ('{videos}'))"
+        f"{m}_{c}": f"SUM(x.{m}{suffix}) FILTER (WHERE x.context = '{c}' AND {here})"
         for m, c in _reported(MEDIA_METRICS)
     }
     if scope.mode == PeriodMode.ACTIVITY:  # after_30_gains, in SQL
         sums |= {
-            f"{m}_after_30": " - ".join(
+            f"{m}_after_30": f"CASE WHEN bool_or({here}) THEN "
+            + " - ".join(
                 f"coalesce(SUM(x.{m}_gain) FILTER (WHERE x.context = '{c}' "
-                f"AND x.after_day_30 AND md.type IN ('{videos}')), 0)"
+                f"AND x.after_day_30 AND {here}), 0)"
                 for c in UNSPLIT_CONTEXTS
             )
+            + " END"
             for m, c in _VIDEO_COLUMN_PARTS
             if c == "after_30"
         }
@@ -1777,15 +1789,23 @@ def post_table_sql(
         else f'v."{sort.column()}" DESC NULLS LAST'
     )
     # The videos' sums in one grouped pass over the media of the Posts that carry any, joined
-    # by hash: no per-Post lookup, whatever the planner believes of the tables' sizes. The
-    # third column is `models.post_url`, in SQL.
+    # by hash: no per-Post lookup, whatever the planner believes of the tables' sizes. `f` is
+    # each medium's first carrier in the table (`_first_carriers`). The third column is
+    # `models.post_url`, in SQL.
     sql = f"""
-        WITH v AS ({inner})
+        WITH v AS ({inner}),
+        f AS (
+            SELECT DISTINCT ON (pm.media_id) pm.media_id, pm.post_id, v."x_post_id"
+            FROM metrics_postmedia pm JOIN v ON v."post_id" = pm.post_id
+            WHERE v."has_media"
+            ORDER BY pm.media_id, v."created_at", v."post_id"
+        )
         SELECT v."post_id", v."x_post_id",
                'https://x.com/' || v."account__username" || '/status/' || v."x_post_id",
                v."account__username", v."created_at", v."text", v."is_reply", v."promoted",
                v."deleted_at" IS NOT NULL, v."engagement_rate", {metrics},
-               coalesce(m.media_keys, ''), {", ".join(video_columns)}
+               coalesce(m.media_keys, ''), {", ".join(video_columns)},
+               coalesce(c.counted_on, '')
         FROM v
         LEFT JOIN (
             SELECT pm.post_id,
@@ -1793,10 +1813,20 @@ def post_table_sql(
                    {", ".join(f'{sql} AS "{name}"' for name, sql in sums.items())}
             FROM metrics_postmedia pm
             JOIN metrics_media md ON md.id = pm.media_id
+            LEFT JOIN f ON f.media_id = md.id
             LEFT JOIN {source} x ON x.media_id = md.id {in_period}
             WHERE pm.post_id IN (SELECT "post_id" FROM v WHERE "has_media")
             GROUP BY pm.post_id
         ) m ON m.post_id = v."post_id"
+        LEFT JOIN (
+            SELECT pm.post_id, string_agg(f."x_post_id"::text, ' ' ORDER BY md.media_key)
+                   AS counted_on
+            FROM metrics_postmedia pm
+            JOIN metrics_media md ON md.id = pm.media_id AND md.type IN ('{videos}')
+            JOIN f ON f.media_id = md.id
+            WHERE pm.post_id IN (SELECT "post_id" FROM v WHERE "has_media")
+            GROUP BY pm.post_id
+        ) c ON c.post_id = v."post_id"
         ORDER BY {order}, v."post_id" DESC
     """  # noqa: S608 (identifiers come from this module's constants; values are parameters)
     return sql, tuple(params)
@@ -1856,6 +1886,7 @@ def post_row(flat: tuple) -> PostRow:
         metrics=values(POST_METRICS),
         video=values(MEDIA_METRICS),
         media_keys=tuple(named["media_keys"].split()),
+        video_counted_on=tuple(int(x_id) for x_id in named["video_counted_on"].split()),
     )
 
 
@@ -1965,7 +1996,9 @@ def _flat_rows(scope: Scope, chunk: list[tuple]) -> list[tuple]:
     videos of the Posts that carry media."""
     if not chunk:
         return []
-    media_keys, video = _post_media(scope, [values[0] for values in chunk if values[-1]])
+    media_keys, video, counted_on = _post_media(
+        scope, [values[0] for values in chunk if values[-1]]
+    )
     no_video = (None,) * len(VIDEO_METRIC_COLUMNS)
     tz = scope.tz
     rows = []
@@ -1976,6 +2009,7 @@ def _flat_rows(scope: Scope, chunk: list[tuple]) -> list[tuple]:
                 pk, x_post_id, post_url(username, x_post_id), username,
                 created_at.astimezone(tz), text, is_reply, promoted, deleted_at is not None,
                 values[-2], *values[8:-2], media_keys.get(pk, ""), *video.get(pk, no_video),
+                counted_on.get(pk, ""),
             )
         )  # fmt: skip
     return rows
@@ -1992,11 +2026,35 @@ def _video_values(sums: ContextSums) -> dict[str, MetricValues]:
 _VIDEO_COLUMN_PARTS = tuple((m, c) for m, info in MEDIA_METRICS.items() for c in info.contexts)
 
 
-def _post_media(scope: Scope, post_ids: Sequence[int]) -> tuple[dict[int, str], dict[int, tuple]]:
-    """Per Post: its media keys (space-separated) and its videos' metrics, summed when it
-    carries several, as a tuple in VIDEO_METRIC_COLUMNS order."""
+def _in_table(scope: Scope) -> Q:
+    """The Posts of `post_table` (for `Post` rows): the scope's Posts with a daily row in the
+    period (activity) or created in it."""
+    if scope.mode == PeriodMode.ACTIVITY:
+        in_period = PostDaily.objects.filter(
+            post_id=OuterRef("pk"), day__gte=scope.period.start, day__lte=scope.period.end
+        )
+        return Q(account_id__in=scope.account_ids) & Q(Exists(in_period))
+    return _created_in(scope, scope.period)
+
+
+def _first_carrier(scope: Scope, field: str) -> Subquery:
+    """`field` of the medium's first carrier in the table (the earliest created), for rows
+    that have a `media_id`."""
+    carriers = PostMedia.objects.filter(
+        media_id=OuterRef("media_id"), post__in=Post.objects.filter(_in_table(scope))
+    ).order_by("post__created_at", "post_id")
+    return Subquery(carriers.values(field)[:1])
+
+
+def _post_media(
+    scope: Scope, post_ids: Sequence[int]
+) -> tuple[dict[int, str], dict[int, tuple], dict[int, str]]:
+    """Per Post: its media keys (space-separated); the metrics of the videos it is the first
+    carrier of in the table, summed when several, as a tuple in VIDEO_METRIC_COLUMNS order;
+    and, per video it carries, the X id of the Post that counts it (`PostRow.video_counted_on`).
+    """
     if not post_ids:
-        return {}, {}
+        return {}, {}, {}
     activity = scope.mode == PeriodMode.ACTIVITY
     if activity:
         relation = FilteredRelation(
@@ -2020,18 +2078,27 @@ def _post_media(scope: Scope, post_ids: Sequence[int]) -> tuple[dict[int, str], 
         }
     rows = (
         PostMedia.objects.filter(post_id__in=post_ids)
-        .annotate(metrics=relation)
-        .values("post_id", "media__media_key", "media__type")
+        .annotate(
+            metrics=relation,
+            first_post=_first_carrier(scope, "post_id"),
+            first_x_id=_first_carrier(scope, "post__x_post_id"),
+        )
+        .values("post_id", "media__media_key", "media__type", "first_post", "first_x_id")
         .annotate(**sums)
         .order_by("post_id", "media__media_key")
     )
     keys: dict[int, list[str]] = defaultdict(list)
+    counted_on: dict[int, list[str]] = defaultdict(list)
     by_post: dict[int, dict[str, int | None]] = defaultdict(dict)
     for row in rows:
-        keys[row["post_id"]].append(row["media__media_key"])
-        if row["media__type"] not in VIDEO_TYPES:
+        post_id = row["post_id"]
+        keys[post_id].append(row["media__media_key"])
+        if row["media__type"] not in VIDEO_TYPES or row["first_post"] is None:
             continue
-        summed = by_post[row["post_id"]]
+        counted_on[post_id].append(str(row["first_x_id"]))
+        summed = by_post[post_id]
+        if row["first_post"] != post_id:
+            continue  # counted on its first carrier's row
         for column in sums:
             summed[column] = _add(summed.get(column), row[column])
     video = {
@@ -2043,7 +2110,11 @@ def _post_media(scope: Scope, post_ids: Sequence[int]) -> tuple[dict[int, str], 
         )
         for post_id, s in by_post.items()
     }
-    return {post_id: " ".join(k) for post_id, k in keys.items()}, video
+    return (
+        {post_id: " ".join(k) for post_id, k in keys.items()},
+        video,
+        {post_id: " ".join(ids) for post_id, ids in counted_on.items()},
+    )
 
 
 # --- Videos ----------------------------------------------------------------------------------

@@ -5,11 +5,20 @@ from datetime import date, datetime
 import pytest
 
 from metrics.models import Context
-from metrics.selectors import Period, PeriodMode, Scope, overview, video_funnel, video_rows
+from metrics.selectors import (
+    Period,
+    PeriodMode,
+    Scope,
+    overview,
+    post_rows,
+    video_funnel,
+    video_rows,
+)
 from tests.factories import TeamFactory, XAccountFactory
 from tests.metrics.factories import (
     MediaDailyFactory,
     MediaMetricsFactory,
+    PostDailyFactory,
     PostFactory,
     sync_ran,
     video_for,
@@ -101,3 +110,31 @@ def test_no_video_means_no_funnel_numbers_rather_than_zeros():
 
     assert {s.counts.organic for s in steps} == {None}
     assert list(video_rows(scope=scope)) == []
+
+
+@pytest.mark.parametrize("mode", [PeriodMode.ACTIVITY, PeriodMode.CREATED])
+def test_in_the_posts_rows_a_shared_video_counts_on_its_first_carrier_only(shared_video, mode):
+    team, account, _, (first, second) = shared_video
+    for post in (first, second):
+        PostDailyFactory(post=post, day=DAY, context=Context.PUBLIC, impression_count_gain=10)
+    scope = Scope(team, (account,), Period(DAY, DAY), mode)
+
+    rows = {row.post_id: row for row in post_rows(scope=scope)}
+
+    assert rows[first.pk].video["view_count"].total == 1200
+    assert rows[second.pk].video["view_count"].total is None
+    assert rows[first.pk].video_counted_on == rows[second.pk].video_counted_on == (first.x_post_id,)
+    assert rows[second.pk].video_counted_elsewhere == (first.x_post_id,)
+    assert sum(r.video["view_count"].total or 0 for r in rows.values()) == 1200
+
+
+def test_a_scope_counts_a_video_through_its_carriers_inside_it(shared_video):
+    team, account, _, (_, second) = shared_video
+    PostDailyFactory(post=second, day=DAY, context=Context.PUBLIC, impression_count_gain=10)
+    scope = Scope(team, (account,), Period(DAY, DAY))
+
+    (row,) = post_rows(scope=scope)  # the first carrier had no activity: it is not in the table
+
+    assert row.post_id == second.pk
+    assert row.video["view_count"].total == 1200
+    assert row.video_counted_on == (second.x_post_id,)
