@@ -33,6 +33,8 @@ def _small_run_env() -> dict[str, str]:
         "BENCH_LOAD_SECONDS": "5",
         "BENCH_LOAD_PEOPLE": "3",
         "BENCH_LOAD_ACCOUNTS": "2",
+        "BENCH_TRUTH_DAYS": "2",
+        "BENCH_TRUTH_EVERY_HOURS": "6",
     }
 
 
@@ -47,8 +49,9 @@ def test_every_benchmark_runs_at_a_small_scale_and_prints_its_figures(tmp_path):
     )  # fmt: skip
 
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
-    for name in ("dashboard", "export", "load", "sync"):
+    for name in ("dashboard", "export", "load", "sync", "truth"):
         assert f"=== bench {name} ===" in ran.stdout
         assert f"(bench {name}: " in ran.stdout, f"{name} did not finish"
     assert "p95 ms" in ran.stdout
     assert "first error" not in ran.stdout, "the load run served every request"
+    assert "truth: worst daily error" in ran.stdout
