@@ -3,8 +3,10 @@ accounts against the sandbox (its clock moving with them), then each complete ac
 public impressions in the daily CSV against the sandbox's own per-day gains (it serves any
 instant: its counts are a function of the Post and the time).
 
-Printed per account and cadence: days compared, how many were estimated, the median and worst
-error of those days, and how many Posts created since the connection have exactly the lifetime
+Printed per account and cadence: days compared, how many were estimated, the account's mean
+impressions a day, the median and worst relative error of the estimated days and the worst
+difference in impressions (a small account's day holds a few impressions, where a relative error
+says little), and how many Posts created since the connection have exactly the lifetime
 impressions the sandbox served at the last sync.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/quartile_bench python -m bench truth
@@ -57,11 +59,13 @@ def main() -> None:
             worst_of_all = max(worst_of_all, worst)
             rows.append(
                 (f"@{account.username}", f"every {hours:g} h", len(result.days),
-                 len(result.estimated), f"{median_error:.2%}", f"{worst:.2%}",
+                 len(result.estimated), f"{result.mean_truth():,.0f}", f"{median_error:.2%}",
+                 f"{worst:.2%}", result.worst_difference(),
                  f"{result.posts_exact} of {result.posts_born}",
                  Post.objects.filter(account=account).count())
             )  # fmt: skip
         Post.objects.filter(account__team=team).delete()
-    headers = ["account", "syncs", "days", "estimated", "median error", "worst error"]
-    print(table([*headers, "lifetimes exact", "posts"], rows))
+    headers = ["account", "syncs", "days", "estimated", "impressions/day", "median error"]
+    headers += ["worst error", "worst difference", "lifetimes exact", "posts"]
+    print(table(headers, rows))
     print(f"truth: worst daily error {worst_of_all:.2%} over {days} days")

@@ -207,11 +207,15 @@ def growth_chart(points: Sequence[GrowthPoint], *, metric: str, froze_on: date |
     days = [_day(p.day) for p in points]
 
     def line(name: str, part: str, color: str, dash: str = "solid") -> dict:
+        # A day whose value rests on an estimated split: an open marker, "estimated" on hover.
         return {
             "type": "scatter", "mode": "lines+markers", "name": name, "x": days,
             "y": [getattr(p, part) for p in points], "connectgaps": False,
-            "line": {"color": color, "width": 2, "dash": dash}, "marker": {"size": 4},
-            "hovertemplate": HOVER,
+            "line": {"color": color, "width": 2, "dash": dash},
+            "marker": {"size": [6 if p.estimated else 4 for p in points],
+                       "symbol": ["circle-open" if p.estimated else "circle" for p in points]},
+            "customdata": ["estimated" if p.estimated else "read" for p in points],
+            "hovertemplate": "%{y:,} (%{customdata})<extra>%{fullData.name}</extra>",
         }  # fmt: skip
 
     data = [line("Organic", "organic", ORGANIC), line("Promoted", "promoted", PROMOTED)]

@@ -203,8 +203,10 @@ def videos(request: HttpRequest, membership: Membership) -> HttpResponse:
     sort = sort if sort in selectors.VIDEO_SORTS else "views"
     rows, video_total = selectors.top_videos(scope=scope, sort=sort, limit=TOP_VIDEOS)
     context.update(videos=rows, video_total=video_total, sort=sort, sorts=selectors.VIDEO_SORTS)
-    if rows:
-        funnel = selectors.video_funnel(scope=scope)
+    funnel = selectors.video_funnel(scope=scope) if rows else []
+    # Only charts with something known to draw: videos first read after their day 30 have
+    # rows in the period but no known plays or views there.
+    if any(step.counts.total for step in funnel):
         context["funnel"] = Chart(
             key="funnel",
             title="Quartile funnel of all videos",
@@ -212,7 +214,8 @@ def videos(request: HttpRequest, membership: Membership) -> HttpResponse:
             figure=charts.funnel_chart(funnel),
             rows=funnel,
         )
-        shown = rows[:15]
+    shown = [row for row in rows if row.metrics["view_count"].total][:15]
+    if shown:
         context["views_chart"] = Chart(
             key="views",
             title="Views of the top videos",

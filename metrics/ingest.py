@@ -414,7 +414,10 @@ def reading_rows(
                 **{f"{n}_gain": day.gains[n] for n in names},
                 **{f"{n}_estimated": day.estimated[n] for n in names},
             }
-            for day in days
+            for n, day in enumerate(days)
+            # A day between the two ends whose share rounds to nothing is no row: a known day
+            # without a row gained nothing (an old Post's week between readings, say).
+            if n in (0, len(days) - 1) or any(day.gains.values())
         ],
     )
 

@@ -215,7 +215,7 @@ class PostDaily(PostDailyBase):
     day = models.DateField()
     context = models.CharField(max_length=12, choices=Context.choices)
     # The day ends after the Post's day 30: X stops splitting what it gains during the day.
-    after_day_30 = models.BooleanField(default=False)
+    after_day_30 = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
@@ -229,7 +229,7 @@ class MediaDaily(MediaDailyBase):
     account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     context = models.CharField(max_length=12, choices=Context.choices)
-    after_day_30 = models.BooleanField(default=False)  # of the first Post that carries it
+    after_day_30 = models.BooleanField(default=False, db_default=False)  # of its first carrier
 
     class Meta:
         constraints = [

@@ -10,6 +10,7 @@ from metrics.selectors import (
     DailyTotalRow,
     FunnelStep,
     GapNote,
+    GrowthPoint,
     MetricValues,
     Parts,
     PostRef,
@@ -112,3 +113,15 @@ def test_post_text_in_video_labels_and_hovers_is_escaped():
     organic = figure["data"][0]
     assert "<img" not in organic["y"][0] and "&lt;img" in organic["y"][0]
     assert organic["customdata"][0].startswith("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;")
+
+
+def test_a_growth_point_resting_on_an_estimated_split_is_an_open_marker():
+    points = [
+        GrowthPoint(date(2026, 3, 2), "impression_count", 90, 10, None, 100),
+        GrowthPoint(date(2026, 3, 3), "impression_count", 140, 15, None, 155, estimated=True),
+    ]
+
+    organic = charts.growth_chart(points, metric="impression_count", froze_on=None)["data"][0]
+
+    assert organic["marker"]["symbol"] == ["circle", "circle-open"]
+    assert organic["customdata"] == ["read", "estimated"]

@@ -1,12 +1,16 @@
 """One Post: its text and media, every metric in every context, growth curves, its funnels."""
 
 import json
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.metrics.factories import PostFactory
+from metrics.models import Context
+from tests.factories import XAccountFactory
+from tests.metrics.factories import HistoryWriter, PostFactory, sync_ran
 from tests.metrics.histories import seed_synced_team
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +102,20 @@ def test_the_post_page_makes_a_few_queries(
     client = client_for(member)
     with django_assert_max_num_queries(15):
         _get(client, synced.team, synced.posts[0])
+
+
+def test_a_post_first_read_after_day_30_says_x_never_reported_its_private_metrics(
+    team, member, client_for
+):
+    account = XAccountFactory(team=team)
+    post = PostFactory(account=account, created_at=timezone.now() - timedelta(days=45))
+    at = timezone.now() - timedelta(hours=2)
+    sync_ran(account, at)
+    history = HistoryWriter()
+    history.observe_post(post, at, Context.PUBLIC, impression_count=5000)
+    history.flush()
+
+    content = _get(client_for(member), team, post).content.decode()
+
+    assert "Connected after day 30: X never reported this Post" in content
+    assert "froze on" not in content

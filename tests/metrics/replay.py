@@ -91,8 +91,17 @@ class Comparison:
         return [d for d in self.days if d.basis == "estimated"]
 
     def summary(self) -> tuple[float, float]:
+        """The median and worst relative error of the estimated days."""
         errors = [d.error for d in self.estimated] or [0.0]
         return median(errors), max(errors)
+
+    def worst_difference(self) -> int:
+        """The largest difference in impressions of an estimated day (small accounts' days
+        hold a few impressions, where a relative error says little)."""
+        return max((abs(d.ours - d.truth) for d in self.estimated), default=0)
+
+    def mean_truth(self) -> float:
+        return sum(d.truth for d in self.days) / len(self.days) if self.days else 0.0
 
 
 def compare(sandbox, run: Replay, account: XAccount) -> Comparison:
