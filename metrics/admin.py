@@ -3,6 +3,8 @@
 from django.contrib import admin
 
 from metrics.models import (
+    AccountDaily,
+    AccountMediaDaily,
     Media,
     MediaDaily,
     MediaMetrics,
@@ -59,5 +61,7 @@ for model in (
     MediaMetrics,
     MediaSnapshot,
     MediaDaily,
+    AccountDaily,
+    AccountMediaDaily,
 ):
     admin.site.register(model, ReadOnlyAdmin)

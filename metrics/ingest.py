@@ -13,11 +13,21 @@ from django.db.models import FilteredRelation, Q
 
 import xapi
 from accounts.models import XAccount
-from metrics.lifeline import DEFAULT_CURVE, AgeCurve, LatestReading, advance, day_start
+from metrics.lifeline import (
+    DEFAULT_CURVE,
+    AgeCurve,
+    LatestReading,
+    advance,
+    day_change,
+    day_start,
+    held_before,
+)
 from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
     PRIVATE_METRICS_DAYS,
+    AccountDaily,
+    AccountMediaDaily,
     Context,
     Media,
     MediaDaily,
@@ -361,10 +371,11 @@ class _Models:
     latest: type[models.Model]
     snapshot: type[models.Model]
     daily: type[models.Model]
+    rollup: type[models.Model]  # the account's sums of `daily`
 
 
-PostModels = _Models("post", PostMetrics, PostSnapshot, PostDaily)
-MediaModels = _Models("media", MediaMetrics, MediaSnapshot, MediaDaily)
+PostModels = _Models("post", PostMetrics, PostSnapshot, PostDaily, AccountDaily)
+MediaModels = _Models("media", MediaMetrics, MediaSnapshot, MediaDaily, AccountMediaDaily)
 
 
 @dataclass(frozen=True)
@@ -375,6 +386,8 @@ class Reading:
     snapshot: dict
     latest: dict
     dailies: list[dict]
+    # How each daily row's gains and estimated parts moved: what the account's sums move by.
+    changes: list[dict]
 
 
 def reading_rows(
@@ -396,6 +409,23 @@ def reading_rows(
     )
     key = {**owner, "context": context}
     split_until = born and born + PRIVATE_WINDOW
+
+    def late(day: date) -> bool:
+        return bool(split_until and _day_end(day, team_tz) > split_until)
+
+    before = held_before(previous, names)
+    changes = []
+    for day in days:
+        moved = day_change(day, before, names)
+        changes.append(
+            {
+                "day": day.day,
+                "context": context,
+                "after_day_30": late(day.day),
+                **{f"{n}_gain": moved.gains[n] for n in names},
+                **{f"{n}_estimated": moved.estimated[n] for n in names},
+            }
+        )
     return Reading(
         snapshot={**key, "captured_at": observed_at.replace(second=0, microsecond=0), **counts},
         latest={
@@ -409,7 +439,7 @@ def reading_rows(
             {
                 **key,
                 "day": day.day,
-                "after_day_30": bool(split_until and _day_end(day.day, team_tz) > split_until),
+                "after_day_30": late(day.day),
                 **day.counts,
                 **{f"{n}_gain": day.gains[n] for n in names},
                 **{f"{n}_estimated": day.estimated[n] for n in names},
@@ -419,6 +449,7 @@ def reading_rows(
             # without a row gained nothing (an old Post's week between readings, say).
             if n in (0, len(days) - 1) or any(day.gains.values())
         ],
+        changes=changes,
     )
 
 
@@ -445,6 +476,7 @@ def _record_metrics(
     # Deduplicate keys: PostgreSQL refuses to upsert one row twice in a statement.
     by_key = {(owner, context): (born, counts) for owner, born, context, counts in rows}
     snapshots, new_latest, dailies = [], [], []
+    sums: dict[tuple, dict[str, int | None]] = {}
     for (owner, context), (born, counts) in by_key.items():
         previous = latest.get((owner, context))
         if previous is not None and all(previous.counts[n] == counts[n] for n in names):
@@ -463,6 +495,8 @@ def _record_metrics(
         snapshots.append(reading.snapshot)
         new_latest.append(reading.latest)
         dailies.extend({**row, "account_id": account.pk} for row in reading.dailies)
+        for change in reading.changes:
+            _add_change(sums, change)
     if not snapshots:
         return None
     fields = list(names)
@@ -474,14 +508,29 @@ def _record_metrics(
         unique=key_fields,
         update=[*fields, "observed_at", "day", "baseline"],
     )
+    parts = [f"{n}_{part}" for n in names for part in ("gain", "estimated")]
     upsert(
-        kind.daily,
-        dailies,
-        unique=[*key_fields, "day"],
-        update=[
-            *fields,
-            *(f"{n}_{part}" for n in names for part in ("gain", "estimated")),
-            "after_day_30",
-        ],
+        kind.daily, dailies, unique=[*key_fields, "day"], update=[*fields, *parts, "after_day_30"]
     )
+    rollup_key = ("day", "context", "after_day_30")
+    moved = [
+        {
+            "account_id": account.pk,
+            **dict(zip(rollup_key, key, strict=True)),
+            **{p: values.get(p) for p in parts},
+        }
+        for key, values in sums.items()
+        if values  # nothing known moved: no row, as `rollups.account_rollups_rebuild`
+    ]
+    upsert(kind.rollup, moved, unique=["account", *rollup_key], update=[], add=parts)
     return min(row["day"] for row in dailies)
+
+
+def _add_change(sums: dict[tuple, dict[str, int | None]], change: dict) -> None:
+    """Add one daily row's change into the page's changes of the account's sums."""
+    key = (change["day"], change["context"], change["after_day_30"])
+    into = sums.setdefault(key, {})
+    for column, value in change.items():
+        if column in ("day", "context", "after_day_30") or value is None:
+            continue
+        into[column] = into.get(column, 0) + value

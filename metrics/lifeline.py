@@ -328,3 +328,32 @@ def advance(
     start_today = {n: _minus(counts[n], today.gains[n]) for n in names}
     latest = LatestReading(observed_at, day, counts, start_today, dict(today.estimated))
     return latest, days
+
+
+def held_before(previous: LatestReading | None, names: Sequence[str]) -> DayValues | None:
+    """What the previous reading's day held before a new reading changes it (None: no row, as
+    before a first reading), so that a sum over days can move by the difference."""
+    if previous is None:
+        return None
+    start, estimated = previous.start, previous.estimated or {}
+    return DayValues(
+        previous.day,
+        dict(previous.counts),
+        {n: _minus(previous.counts.get(n), start.get(n)) if start else None for n in names},
+        {n: estimated.get(n) if start else None for n in names},
+    )
+
+
+def day_change(now: DayValues, before: DayValues | None, names: Sequence[str]) -> DayValues:
+    """`now` minus what its day held `before` (gains and estimated parts; None stays None)."""
+    held = before if before is not None and before.day == now.day else None
+
+    def minus(value: int | None, old: int | None) -> int | None:
+        return None if value is None else value - (old or 0)
+
+    return DayValues(
+        now.day,
+        {},
+        {n: minus(now.gains[n], held and held.gains[n]) for n in names},
+        {n: minus(now.estimated[n], held and held.estimated[n]) for n in names},
+    )

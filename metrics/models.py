@@ -276,3 +276,43 @@ class SyncRun(models.Model):
         if self.outcome != self.Outcome.RUNNING:
             return 1.0
         return min(self.pages_done / self.pages_planned, 1.0) if self.pages_planned else 0.0
+
+
+AccountDailyBase = _abstract_model("AccountDailyBase", models.Model, _gains(POST_COUNTS))
+AccountMediaDailyBase = _abstract_model("AccountMediaDailyBase", models.Model, _gains(MEDIA_COUNTS))
+
+
+class AccountDaily(AccountDailyBase):
+    """The sum of an account's `PostDaily` gains (and estimated parts) per day, context and
+    whether the day is past the Posts' day 30: what the Overview reads, days x accounts rows
+    instead of every Post's days. The sync moves it by each change it makes to `PostDaily`, in
+    the same transaction."""
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    context = models.CharField(max_length=12, choices=Context.choices)
+    after_day_30 = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "day", "context", "after_day_30"], name="accountdaily_unique"
+            )
+        ]
+
+
+class AccountMediaDaily(AccountMediaDailyBase):
+    """`AccountDaily` for the account's videos (`MediaDaily`)."""
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    context = models.CharField(max_length=12, choices=Context.choices)
+    after_day_30 = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "day", "context", "after_day_30"],
+                name="accountmediadaily_unique",
+            )
+        ]

@@ -66,6 +66,8 @@ from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
     PRIVATE_METRICS_DAYS,
+    AccountDaily,
+    AccountMediaDaily,
     Context,
     Media,
     MediaDaily,
@@ -1055,8 +1057,9 @@ def _read_days(
     ids = [a.pk for a in accounts]
     in_period = {"account_id__in": ids, "day__gte": period.start, "day__lte": period.end}
     key = ("day", "account_id")
-    posts = _daily_grouped(PostDaily.objects.filter(**in_period), key, POST_COUNTS)
-    media = _daily_grouped(MediaDaily.objects.filter(**in_period), key, MEDIA_COUNTS)
+    # The accounts' daily sums, days x accounts rows, summed as the Posts' rows would be.
+    posts = _daily_grouped(AccountDaily.objects.filter(**in_period), key, POST_COUNTS)
+    media = _daily_grouped(AccountMediaDaily.objects.filter(**in_period), key, MEDIA_COUNTS)
     covered, outcomes = _sync_outcomes(scope, period, ids)
     return {
         day: {

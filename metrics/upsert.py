@@ -20,6 +20,7 @@ def upsert(
     *,
     unique: Sequence[str],
     update: Sequence[str],
+    add: Sequence[str] = (),
     returning: Sequence[str] = (),
     returning_inserted: bool = False,
 ) -> list[tuple]:
@@ -29,6 +30,7 @@ def upsert(
     The caller deduplicates `unique` keys within `rows`: PostgreSQL refuses to touch one row
     twice in one statement. With `DO NOTHING` (no `update`) a row that existed returns nothing.
     `returning_inserted` (PostgreSQL only) adds whether each row was inserted, not updated.
+    `add` columns are added to what the row holds (a NULL adds nothing; a sum, not a value).
     """
     if not rows:
         return []
@@ -38,9 +40,17 @@ def upsert(
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
     conflict = ", ".join(quote(model._meta.get_field(n).column) for n in unique)
-    if update:
-        updated = (model._meta.get_field(n).column for n in update)
-        action = "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
+    if update or add:
+        sets = [
+            f"{quote(c)} = excluded.{quote(c)}"
+            for c in (model._meta.get_field(n).column for n in update)
+        ]
+        sets += [
+            f"{quote(c)} = CASE WHEN excluded.{quote(c)} IS NULL THEN {table}.{quote(c)} "
+            f"ELSE COALESCE({table}.{quote(c)}, 0) + excluded.{quote(c)} END"
+            for c in (model._meta.get_field(n).column for n in add)
+        ]
+        action = "DO UPDATE SET " + ", ".join(sets)
     else:
         action = "DO NOTHING"
     if returning:

@@ -28,6 +28,7 @@ from metrics.models import (
     PostSnapshot,
     SyncRun,
 )
+from metrics.rollups import account_rollups_rebuild
 from tests.factories import XAccountFactory
 
 # In proportion to time: DESIGN.md's worked example is computed that way.
@@ -87,7 +88,21 @@ class PostMetricsFactory(factory.django.DjangoModelFactory):
     day = factory.LazyAttribute(lambda o: _team_day(o.post, o.observed_at))
 
 
-class PostDailyFactory(factory.django.DjangoModelFactory):
+class _DailyFactory(factory.django.DjangoModelFactory):
+    """A daily row written by hand, and its account's daily sums rebuilt to include it (the
+    sync moves them with each row it writes)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = super()._create(model_class, *args, **kwargs)
+        account_rollups_rebuild(account_ids=[row.account_id])
+        return row
+
+
+class PostDailyFactory(_DailyFactory):
     class Meta:
         model = PostDaily
 
@@ -107,7 +122,7 @@ class MediaMetricsFactory(factory.django.DjangoModelFactory):
     day = factory.LazyAttribute(lambda o: _team_day(o.media, o.observed_at))
 
 
-class MediaDailyFactory(factory.django.DjangoModelFactory):
+class MediaDailyFactory(_DailyFactory):
     class Meta:
         model = MediaDaily
 
@@ -198,8 +213,11 @@ class HistoryWriter:
         self.observe("media", media, at, context, counts)
 
     def flush(self) -> None:
+        accounts = set()
         for kind, (snapshot_model, latest_model, daily_model, _) in self.MODELS.items():
             snapshot_model.objects.bulk_create(self.snapshots[kind])
             latest_model.objects.bulk_create(self.latest[kind].values())
             daily_model.objects.bulk_create(self.daily[kind].values())
+            accounts |= {row.account_id for row in self.daily[kind].values()}
+        account_rollups_rebuild(account_ids=sorted(accounts))
         self.__init__(self.curve)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from metrics.models import AccountDaily, AccountMediaDaily
+from metrics.rollups import account_rollups_rebuild
 from tests.factories import TeamFactory
 from tests.metrics.replay import compare, replay
 
@@ -29,3 +31,30 @@ def test_three_days_of_syncs_every_three_hours_keep_totals_exact_and_days_close(
     _, worst = result.summary()
     # Split over a midnight three hours apart at most: within a few percent of the truth.
     assert worst < 0.05, result.days
+
+
+def test_the_accounts_daily_sums_the_sync_moves_equal_its_rows_summed_afresh(x_sandbox):
+    team = TeamFactory(time_zone="Asia/Tokyo")
+    start = (datetime.now(UTC) - timedelta(days=3)).replace(minute=41, second=0, microsecond=0)
+    run = replay(x_sandbox, team, ["quartile_brand"], start=start, days=2, every=timedelta(hours=5))
+    (account,) = run.accounts
+
+    moved = _sums(account)
+    account_rollups_rebuild(account_ids=[account.pk])
+
+    assert all(moved.values()), "the sync wrote daily sums of Posts and of videos"
+    assert moved == _sums(account)
+
+
+def _sums(account) -> dict[str, list[tuple]]:
+    """Each table's rows of the account, without their ids, in a stable order."""
+    return {
+        model.__name__: sorted(
+            (
+                tuple(value for column, value in row.items() if column != "id")
+                for row in model.objects.filter(account=account).values()
+            ),
+            key=repr,
+        )
+        for model in (AccountDaily, AccountMediaDaily)
+    }

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from metrics.models import Context
+from metrics.rollups import account_rollups_rebuild
 from metrics.selectors import (
     Period,
     PostSort,
@@ -64,6 +65,7 @@ def test_a_sync_of_an_account_refreshes_what_it_changed_today(team):
     PostDailyFactory._meta.model.objects.filter(post=posts[brand], day=today).update(
         impression_count_gain=50
     )
+    account_rollups_rebuild(account_ids=[brand.pk])  # as the sync moves them with its rows
     sync_ran(brand, now - timedelta(minutes=1))
 
     assert overview(scope=_scope(team, period)).kpis[0].current.total == 60
