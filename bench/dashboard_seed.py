@@ -101,8 +101,10 @@ def seed() -> Seeded:
             snapshots = _post_snapshots(cursor, params)
             dailies = _post_rollups(cursor, params)
             media_snapshots = _media_history(cursor, params)
+            _account_sums(cursor, params)
             runs = _sync_runs(cursor, params)
-        for table in ("metrics_post", "metrics_media", "metrics_postmedia", *BIG_TABLES):
+        sums = ("metrics_accountdaily", "metrics_accountmediadaily")
+        for table in ("metrics_post", "metrics_media", "metrics_postmedia", *BIG_TABLES, *sums):
             cursor.execute(f"VACUUM ANALYZE {table}")
     return Seeded(
         team_slug=team.slug,
@@ -379,6 +381,43 @@ def _media_history(cursor, p) -> int:
     return rows
 
 
+def _account_sums(cursor, p) -> None:
+    """What the sync writes beside the rollups: the days past each object's day 30, and each
+    account's daily sums of its Posts' and videos' rows (metrics.rollups, in SQL)."""
+    from metrics.models import MEDIA_COUNTS, POST_COUNTS
+
+    late = "day >= ((%s + interval '30 days') AT TIME ZONE %%(tz)s)::date"
+    _run(
+        cursor,
+        "post days past day 30",
+        f"UPDATE metrics_postdaily d SET after_day_30 = true FROM metrics_post p "
+        f"WHERE p.id = d.post_id AND {late % 'p.created_at'}",
+        p,
+    )
+    _run(
+        cursor,
+        "video days past day 30",
+        f"""UPDATE metrics_mediadaily d SET after_day_30 = true FROM (
+            SELECT pm.media_id, min(p.created_at) AS born FROM metrics_postmedia pm
+            JOIN metrics_post p ON p.id = pm.post_id GROUP BY pm.media_id) b
+        WHERE b.media_id = d.media_id AND {late % "b.born"}""",
+        p,
+    )
+    for daily, sums, counts in (
+        ("metrics_postdaily", "metrics_accountdaily", POST_COUNTS),
+        ("metrics_mediadaily", "metrics_accountmediadaily", MEDIA_COUNTS),
+    ):
+        parts = [f"{c}_{part}" for c in counts for part in ("gain", "estimated")]
+        _run(
+            cursor,
+            f"account sums of {daily}",
+            f"""INSERT INTO {sums} (account_id, day, context, after_day_30, {", ".join(parts)})
+            SELECT account_id, day, context, after_day_30, {", ".join(f"sum({c})" for c in parts)}
+            FROM {daily} GROUP BY account_id, day, context, after_day_30""",
+            p,
+        )
+
+
 def _sync_runs(cursor, p) -> int:
     return _run(
         cursor,
@@ -404,6 +443,7 @@ def _sync_runs(cursor, p) -> int:
 
 
 DATABASE = "quartile_bench_dashboard"
+VERSION = 2  # 2: the days past day 30 and the accounts' daily sums
 
 
 def prepare() -> dict:
@@ -424,7 +464,8 @@ def prepare() -> dict:
         try:
             with psycopg.connect(url) as conn:
                 row = conn.execute("SELECT info FROM bench_seed").fetchone()
-                info = row[0] if row and row[0]["scale"] == scale() else None
+                same = row and row[0]["scale"] == scale() and row[0].get("version") == VERSION
+                info = row[0] if same else None
         except psycopg.Error:
             info = None
     if info is None:
@@ -439,7 +480,7 @@ def prepare() -> dict:
 
     cache.clear()
     seeded = seed()
-    info = {"scale": scale(), **seeded.__dict__}
+    info = {"scale": scale(), "version": VERSION, **seeded.__dict__}
     from django.db import connection
 
     with connection.cursor() as cursor:
