@@ -1,0 +1,163 @@
+"""Account-days: what each account gained each day (its daily sums), and how it synced."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import TruncDate
+
+from accounts.models import XAccount
+from metrics.models import MEDIA_COUNTS, POST_COUNTS, AccountDaily, AccountMediaDaily, SyncRun
+from metrics.selectors.cache import (
+    CACHE_VERSION,
+    FINAL_CACHE_SECONDS,
+    LIVE_CACHE_SECONDS,
+    _cache_key,
+    _history_versions,
+    final_until,
+)
+from metrics.selectors.scope import Period, Scope, team_today
+from metrics.selectors.sums import ContextSums, _daily_grouped, _merge
+
+
+@dataclass(frozen=True)
+class ScopeDay:
+    """One day of a scope: its Posts' and videos' gains by context, summed over its accounts,
+    and for each account whether a sync covered the day and how its syncs ended."""
+
+    posts: ContextSums
+    media: ContextSums
+    syncs: Mapping[int, tuple[bool, tuple[str, ...]]]  # account id -> (covered, outcomes)
+
+
+def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
+    """Every day of the period up to today, from the cache or in three queries.
+
+    Final days are cached for the scope's set of accounts (one entry per day); the others
+    (today, and yesterday during the first hour) per account under its sync state.
+    """
+    today = team_today(scope.team)
+    days = [day for day in period.days() if day <= today]
+    if not days or not scope.accounts:
+        return {}
+    final = final_until(scope.team)
+    final_days = [day for day in days if day <= final]
+    live_days = [day for day in days if day > final]
+    accounts = _history_versions(scope.account_ids)
+    digest = hashlib.sha1(accounts.encode(), usedforsecurity=False).hexdigest()[:16]
+    tz = scope.team.time_zone
+    final_keys = {
+        day: f"quartile:scope-day:{CACHE_VERSION}:{tz}:{digest}:{day.isoformat()}"
+        for day in final_days
+    }
+    live_keys = {
+        (account.pk, day): _cache_key(scope, "account-day", account, day.isoformat(), final=False)
+        for account in scope.accounts
+        for day in live_days
+    }
+    cached = cache.get_many([*final_keys.values(), *live_keys.values()])
+    result = {day: ScopeDay(*cached[key]) for day, key in final_keys.items() if key in cached}
+    live = {pair: ScopeDay(*cached[key]) for pair, key in live_keys.items() if key in cached}
+    missing = [day for day in final_days if day not in result]
+    stale = [a for a in scope.accounts if any((a.pk, d) not in live for d in live_days)]
+    if missing or stale:
+        # One read: every account from the first missing final day on, or the stale accounts
+        # over the live days only.
+        span = Period(min(missing), days[-1]) if missing else Period(live_days[0], days[-1])
+        fresh = _read_days(scope, scope.accounts if missing else stale, span)
+        final_fresh = {
+            day: _merge_accounts(by_account) for day, by_account in fresh.items() if day <= final
+        }
+        live_fresh = {
+            (account_id, day): record
+            for day, by_account in fresh.items()
+            if day > final
+            for account_id, record in by_account.items()
+        }
+        cache.set_many(
+            {final_keys[d]: (r.posts, r.media, r.syncs) for d, r in final_fresh.items()},
+            timeout=FINAL_CACHE_SECONDS,
+        )
+        cache.set_many(
+            {live_keys[pair]: (r.posts, r.media, r.syncs) for pair, r in live_fresh.items()},
+            timeout=LIVE_CACHE_SECONDS,
+        )
+        result.update(final_fresh)
+        live.update(live_fresh)
+    by_day: dict[date, dict[int, ScopeDay]] = defaultdict(dict)
+    for (account_id, day), record in live.items():
+        by_day[day][account_id] = record
+    result.update({day: _merge_accounts(by_account) for day, by_account in by_day.items()})
+    return result
+
+
+def _merge_accounts(by_account: Mapping[int, ScopeDay]) -> ScopeDay:
+    records = list(by_account.values())
+    syncs = {}
+    for record in records:
+        syncs.update(record.syncs)
+    return ScopeDay(
+        posts=dict(_merge(r.posts for r in records)),
+        media=dict(_merge(r.media for r in records)),
+        syncs=syncs,
+    )
+
+
+def _read_days(
+    scope: Scope, accounts: Sequence[XAccount], period: Period
+) -> dict[date, dict[int, ScopeDay]]:
+    """Per day and account: gains by context and sync outcomes (three queries)."""
+    ids = [a.pk for a in accounts]
+    in_period = {"account_id__in": ids, "day__gte": period.start, "day__lte": period.end}
+    key = ("day", "account_id")
+    # The accounts' daily sums, days x accounts rows, summed as the Posts' rows would be.
+    posts = _daily_grouped(AccountDaily.objects.filter(**in_period), key, POST_COUNTS)
+    media = _daily_grouped(AccountMediaDaily.objects.filter(**in_period), key, MEDIA_COUNTS)
+    covered, outcomes = _sync_outcomes(scope, period, ids)
+    return {
+        day: {
+            account_id: ScopeDay(
+                posts=dict(posts.get((day, account_id), {})),
+                media=dict(media.get((day, account_id), {})),
+                syncs={
+                    account_id: (
+                        (account_id, day) in covered,
+                        tuple(sorted(outcomes.get((account_id, day), ()))),
+                    )
+                },
+            )
+            for account_id in ids
+        }
+        for day in period.days()
+    }
+
+
+def _sync_outcomes(scope: Scope, period: Period, account_ids: Sequence[int] | None = None):
+    """Which account-days a sync covered (it succeeded or saved a page), and the outcomes of
+    every sync started that day (team time)."""
+    start, end = scope.bounds(period)
+    succeeded = Q(outcome=SyncRun.Outcome.SUCCEEDED) | Q(pages_done__gt=0)
+    ids = scope.account_ids if account_ids is None else account_ids
+    runs = (
+        SyncRun.objects.filter(account_id__in=ids, started_at__gte=start, started_at__lt=end)
+        .annotate(
+            day=TruncDate("started_at", tzinfo=scope.tz),
+            ok=Case(When(succeeded, then=Value(True)), default=Value(False)),
+        )
+        .values_list("account_id", "day", "outcome", "ok")
+        .distinct()
+        .order_by()
+    )
+    covered: set[tuple[int, date]] = set()
+    outcomes: dict[tuple[int, date], set[str]] = defaultdict(set)
+    for account_id, day, outcome, ok in runs:
+        if ok:
+            covered.add((account_id, day))
+        outcomes[account_id, day].add(outcome)
+    return covered, outcomes
