@@ -18,7 +18,6 @@ from metrics.selectors import (
     AFTER_30_CONTEXT,
     MEDIA_METRICS,
     POST_METRIC_COLUMNS,
-    POST_METRICS,
     POST_TABLE_COLUMNS,
     VIDEO_METRIC_COLUMNS,
     MetricInfo,
@@ -94,12 +93,16 @@ def csv_chunks(columns: list[Column], rows: Iterable[object]) -> Iterator[bytes]
     )
 
 
+def _header(column: str, prefix: str = "") -> str:
+    return prefix + column.replace("_after_30", f"_{AFTER_30_CONTEXT}")
+
+
 def _context_columns(metrics: dict[str, MetricInfo], source: str, prefix="") -> list[Column]:
     """One column per metric and context that X reports it in."""
     columns = []
     for metric, info in metrics.items():
         for context in info.contexts:
-            header = f"{prefix}{metric}_{AFTER_30_CONTEXT if context == 'after_30' else context}"
+            header = _header(f"{metric}_{context}", prefix)
             columns.append(
                 Column(
                     header,
@@ -109,22 +112,34 @@ def _context_columns(metrics: dict[str, MetricInfo], source: str, prefix="") -> 
     return columns
 
 
-POST_COLUMNS: list[Column] = [
-    Column("post_id", lambda r: r.x_post_id, text=True),  # X ids exceed spreadsheet precision
-    Column("url", lambda r: r.url, text=True),
-    Column("account", lambda r: r.account, text=True),
-    Column("created_at", lambda r: r.created_at),
-    Column("text", lambda r: r.text, text=True),
-    Column("is_reply", lambda r: r.is_reply),
-    Column("promoted", lambda r: r.promoted, text=True),
-    Column("deleted", lambda r: r.deleted),
-    Column("engagement_rate", lambda r: r.engagement_rate),
-    *_context_columns(POST_METRICS, "metrics"),
-    Column("media_keys", lambda r: " ".join(r.media_keys), text=True),
-    *_context_columns(MEDIA_METRICS, "video", prefix="video_"),
+@dataclass(frozen=True)
+class TableColumn:
+    """One column of a CSV written from flat rows (`selectors.POST_TABLE_COLUMNS`): its header,
+    the row's field it shows, and the kind of cell, which decides how Python and PostgreSQL's
+    COPY write it alike."""
+
+    header: str
+    field: str
+    kind: str = "number"  # number, text (written by people or X), id, yes/no, time
+
+
+# The Posts CSV: this list drives the Python writer and the PostgreSQL COPY alike.
+POST_CSV: tuple[TableColumn, ...] = (
+    TableColumn("post_id", "x_post_id", "id"),  # X ids exceed spreadsheet precision
+    TableColumn("url", "url", "text"),
+    TableColumn("account", "account", "text"),
+    TableColumn("created_at", "created_at", "time"),
+    TableColumn("text", "text", "text"),
+    TableColumn("is_reply", "is_reply", "yes/no"),
+    TableColumn("promoted", "promoted", "text"),
+    TableColumn("deleted", "deleted", "yes/no"),
+    TableColumn("engagement_rate", "engagement_rate"),
+    *(TableColumn(_header(c), c) for c in POST_METRIC_COLUMNS),
+    TableColumn("media_keys", "media_keys", "text"),
+    *(TableColumn(_header(c, "video_"), c) for c in VIDEO_METRIC_COLUMNS),
     # A video shared by several Posts counts once, on the row of its first carrier here.
-    Column("video_counted_on", lambda r: " ".join(map(str, r.video_counted_on)), text=True),
-]
+    TableColumn("video_counted_on", "video_counted_on", "text"),
+)
 
 DAILY_COLUMNS: list[Column] = [
     Column("day", lambda r: r.day),
@@ -161,30 +176,24 @@ SNAPSHOT_COLUMNS: list[Column] = [
 ]
 
 
+_PYTHON_CELLS: dict[str, Callable[[object], object]] = {
+    "number": lambda v: v,
+    "text": lambda v: _inert(v) if v else v,
+    "id": str,
+    "yes/no": lambda v: "yes" if v else "no",
+    "time": lambda v: v.isoformat(),
+}
+
+
 def post_csv_chunks(table: Iterable[list[tuple]]) -> Iterator[bytes]:
-    """The Posts CSV from `selectors.post_table` chunks: the cells `POST_COLUMNS` would write
-    for the same rows (a test holds them equal), without building a typed row per Post."""
-    assert POST_TABLE_COLUMNS[10 : 10 + len(POST_METRIC_COLUMNS)] == POST_METRIC_COLUMNS
-    assert [c.header for c in POST_COLUMNS[9 : 9 + len(POST_METRIC_COLUMNS)]] == list(
-        POST_METRIC_COLUMNS_HEADERS
-    )
-    metrics_end = 10 + len(POST_METRIC_COLUMNS)
-    yes_no = ("no", "yes")
+    """The Posts CSV (POST_CSV) from `selectors.post_table` chunks, written by Python."""
+    at = {name: n for n, name in enumerate(POST_TABLE_COLUMNS)}
+    cells = [(at[c.field], _PYTHON_CELLS[c.kind]) for c in POST_CSV]
 
-    def line(row: tuple) -> tuple:
-        return (
-            str(row[1]), _inert(row[2]), _inert(row[3]), row[4].isoformat(), _inert(row[5]),
-            yes_no[row[6]], _inert(row[7]), yes_no[row[8]], row[9], *row[10:metrics_end],
-            _inert(row[metrics_end]), *row[metrics_end + 1 :],
-        )  # fmt: skip
+    def line(row: tuple) -> list:
+        return [write(row[n]) for n, write in cells]
 
-    return _csv_file([c.header for c in POST_COLUMNS], (map(line, chunk) for chunk in table))
-
-
-POST_METRIC_COLUMNS_HEADERS = tuple(
-    c.replace("_after_30", f"_{AFTER_30_CONTEXT}") for c in POST_METRIC_COLUMNS
-)
-assert len(VIDEO_METRIC_COLUMNS) == len(POST_COLUMNS) - 11 - len(POST_METRIC_COLUMNS)
+    return _csv_file([c.header for c in POST_CSV], (map(line, chunk) for chunk in table))
 
 
 def snapshot_csv_chunks(table: Iterable[list[tuple]]) -> Iterator[bytes]:
@@ -230,18 +239,16 @@ def post_csv_copy_chunks(sql: str, params: tuple, time_zone: str) -> Iterator[by
     import psycopg
     from django.db import connection
 
-    def yes_no(column: str) -> str:
-        return f"CASE WHEN {column} THEN 'yes' ELSE 'no' END"
-
+    sql_cells: dict[str, Callable[[str], str]] = {  # _PYTHON_CELLS, in SQL
+        "number": lambda c: c,
+        "text": _sql_inert,
+        "id": lambda c: f"{c}::text",
+        "yes/no": lambda c: f"CASE WHEN {c} THEN 'yes' ELSE 'no' END",
+        "time": _sql_iso,
+    }
     names = [f"c{n}" for n in range(len(POST_TABLE_COLUMNS))]
-    keys_at = 10 + len(POST_METRIC_COLUMNS)
-    cells = [
-        f"t.{names[1]}::text", _sql_inert(f"t.{names[2]}"), _sql_inert(f"t.{names[3]}"),
-        _sql_iso(f"t.{names[4]}"), _sql_inert(f"t.{names[5]}"), yes_no(f"t.{names[6]}"),
-        _sql_inert(f"t.{names[7]}"), yes_no(f"t.{names[8]}"), f"t.{names[9]}",
-        *(f"t.{n}" for n in names[10:keys_at]), _sql_inert(f"t.{names[keys_at]}"),
-        *(f"t.{n}" for n in names[keys_at + 1 :]),
-    ]  # fmt: skip
+    at = {name: f"t.{names[n]}" for n, name in enumerate(POST_TABLE_COLUMNS)}
+    cells = [sql_cells[c.kind](at[c.field]) for c in POST_CSV]
     connection.ensure_connection()
     raw = connection.connection
     # The inner query's %s placeholders become literals first; then the time zone is bound.
@@ -249,7 +256,7 @@ def post_csv_copy_chunks(sql: str, params: tuple, time_zone: str) -> Iterator[by
     query = f"SELECT {', '.join(cells)} FROM ({inner}) AS t ({', '.join(names)})"  # noqa: S608
     bound = psycopg.ClientCursor(raw).mogrify(query, {"tz": time_zone})
     # Lines end as the database ends them (LF), the header's too: one ending in the whole file.
-    yield (BOM + ",".join(c.header for c in POST_COLUMNS) + "\n").encode()
+    yield (BOM + ",".join(c.header for c in POST_CSV) + "\n").encode()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({bound}) TO STDOUT (FORMAT csv)") as copy:
         # PostgreSQL sends a row per message: gathered into ~64 KB chunks, as the Python writer
         # sends them, the response takes a few dozen writes instead of one per row.

@@ -13,10 +13,10 @@ from metrics.exports import (
     BOM,
     CHUNK_CHARS,
     DAILY_COLUMNS,
-    POST_COLUMNS,
     SNAPSHOT_COLUMNS,
     VIDEO_COLUMNS,
     cell,
+    post_csv_chunks,
 )
 from metrics.selectors import Period, Scope
 from tests.factories import MembershipFactory, TeamFactory
@@ -105,7 +105,6 @@ def test_a_member_removed_before_the_stream_starts_gets_nothing(synced, member, 
 
 
 ROWS_AND_COLUMNS = {
-    "posts": (selectors.post_rows, POST_COLUMNS),
     "daily": (selectors.daily_series_rows, DAILY_COLUMNS),
     "videos": (selectors.video_rows, VIDEO_COLUMNS),
     "snapshots": (selectors.snapshot_rows, SNAPSHOT_COLUMNS),
@@ -119,11 +118,15 @@ def test_each_download_equals_the_selector_rows(kind, synced, member, client_for
         tuple(synced.accounts),
         Period.last(28, today=selectors.team_today(synced.team)),
     )
-    rows, columns = ROWS_AND_COLUMNS[kind]
-    expected = [
-        {c.header: str(cell(c.value(row), text=c.text)) for c in columns}
-        for row in rows(scope=scope)
-    ]
+    if kind == "posts":  # on PostgreSQL the download is COPY's: held to the Python writer's
+        written = b"".join(post_csv_chunks(selectors.post_table(scope=scope)))
+        expected = list(csv.DictReader(io.StringIO(written.decode("utf-8-sig"))))
+    else:
+        rows, columns = ROWS_AND_COLUMNS[kind]
+        expected = [
+            {c.header: str(cell(c.value(row), text=c.text)) for c in columns}
+            for row in rows(scope=scope)
+        ]
 
     downloaded = _rows(client_for(member).get(_url(synced.team, kind, "range=28")))
 

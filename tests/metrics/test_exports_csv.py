@@ -9,7 +9,7 @@ import pytest
 from metrics.exports import (
     BOM,
     DAILY_COLUMNS,
-    POST_COLUMNS,
+    POST_CSV,
     Column,
     cell,
     csv_chunks,
@@ -80,7 +80,7 @@ def test_large_files_come_in_chunks_of_about_64_kb():
 
 
 def test_posts_columns_cover_each_metric_in_each_context_x_reports():
-    headers = [c.header for c in POST_COLUMNS]
+    headers = [c.header for c in POST_CSV]
 
     assert "impression_count_organic" in headers
     assert "impression_count_after_30_days" in headers
