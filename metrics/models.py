@@ -49,7 +49,8 @@ MEDIA_COUNTS = (
 
 def _abstract_model(name: str, base: type[models.Model], fields: dict[str, models.Field]):
     """An abstract model with one column per metric name, so the names are listed only once."""
-    meta = type("Meta", (), {"abstract": True})
+    # Keeps the base's own Meta (its constraints, say), abstract too.
+    meta = type("Meta", (getattr(base, "Meta", object),), {"abstract": True})
     return type(name, (base,), {"__module__": __name__, "Meta": meta, **fields})
 
 
@@ -278,15 +279,9 @@ class SyncRun(models.Model):
         return min(self.pages_done / self.pages_planned, 1.0) if self.pages_planned else 0.0
 
 
-AccountDailyBase = _abstract_model("AccountDailyBase", models.Model, _gains(POST_COUNTS))
-AccountMediaDailyBase = _abstract_model("AccountMediaDailyBase", models.Model, _gains(MEDIA_COUNTS))
-
-
-class AccountDaily(AccountDailyBase):
-    """The sum of an account's `PostDaily` gains (and estimated parts) per day, context and
-    whether the day is past the Posts' day 30: what the Overview reads, days x accounts rows
-    instead of every Post's days. The sync moves it by each change it makes to `PostDaily`, in
-    the same transaction."""
+class AccountDaySums(models.Model):
+    """One account's sums of its objects' daily rows on one day, in one context, on the days
+    before or past the objects' day 30."""
 
     account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
@@ -294,25 +289,21 @@ class AccountDaily(AccountDailyBase):
     after_day_30 = models.BooleanField(default=False)
 
     class Meta:
+        abstract = True
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "day", "context", "after_day_30"], name="accountdaily_unique"
+                fields=["account", "day", "context", "after_day_30"], name="%(class)s_unique"
             )
         ]
 
 
-class AccountMediaDaily(AccountMediaDailyBase):
+class AccountDaily(_abstract_model("AccountDailyBase", AccountDaySums, _gains(POST_COUNTS))):
+    """The sum of an account's `PostDaily` gains (and estimated parts): what the Overview
+    reads, days x accounts rows instead of every Post's days. The sync moves it by each change
+    it makes to `PostDaily`, in the same transaction."""
+
+
+class AccountMediaDaily(
+    _abstract_model("AccountMediaDailyBase", AccountDaySums, _gains(MEDIA_COUNTS))
+):
     """`AccountDaily` for the account's videos (`MediaDaily`)."""
-
-    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    context = models.CharField(max_length=12, choices=Context.choices)
-    after_day_30 = models.BooleanField(default=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["account", "day", "context", "after_day_30"],
-                name="accountmediadaily_unique",
-            )
-        ]
