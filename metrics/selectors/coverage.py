@@ -67,14 +67,16 @@ def _coverage_map(
     today = team_today(scope.team)
     gaps: dict[int, dict[date, str]] = {account.pk: {} for account in scope.accounts}
     partial: dict[int, dict[date, str]] = {account.pk: {} for account in scope.accounts}
+    days = [day for day in period.days() if day <= today]
     for account in scope.accounts:
-        read_on = [d for d in period.days() if (syncs(account.pk, d) or (False,))[0]]
-        for day in period.days():
-            if day > today:
-                break
+        read_on = max((d for d in days if (syncs(account.pk, d) or (False,))[0]), default=None)
+        connected_on, last_on = _known_span(account, scope.tz, read_on)
+        for day in days:
+            if last_on is not None and connected_on < day < last_on:
+                continue  # readings on both sides, after the connection day: known
             outcomes = (syncs(account.pk, day) or (False, ()))[1]
             kind, reason = account_day_state(
-                account, day, outcomes, today=today, tz=scope.tz, read_on=max(read_on, default=None)
+                account, day, outcomes, today=today, tz=scope.tz, read_on=read_on
             )
             if kind is not None:
                 (gaps if kind == Coverage.NONE else partial)[account.pk][day] = reason
@@ -98,9 +100,8 @@ def account_day_state(
     connected only its Posts created within 30 days of the connection are known (from birth);
     on the connection day, Posts older than 30 days count from their second reading.
     """
-    connected_on = account.connected_at.astimezone(tz).date()
+    connected_on, last_on = _known_span(account, tz, read_on)
     last = account.last_synced_at
-    last_on = max(filter(None, (last and last.astimezone(tz).date(), read_on)), default=None)
     name = f"@{account.username}"
     if day < connected_on:
         since = connected_on - PRIVATE_WINDOW
@@ -123,6 +124,14 @@ def account_day_state(
             return Coverage.PARTIAL, f"last reading at {last.astimezone(tz):%H:%M}"
         return Coverage.PARTIAL, "last readings that day, from a sync that did not finish"
     return None, ""
+
+
+def _known_span(account: XAccount, tz: ZoneInfo, read_on: date | None) -> tuple[date, date | None]:
+    """The account's connection day, and the day of its last reading (None: never read):
+    its last successful sync's, or a later day on which a sync saved readings."""
+    last = account.last_synced_at
+    last_on = max(filter(None, (last and last.astimezone(tz).date(), read_on)), default=None)
+    return account.connected_at.astimezone(tz).date(), last_on
 
 
 def scope_coverage(*, scope: Scope, period: Period | None = None) -> CoverageMap:

@@ -93,7 +93,7 @@ def overview(*, scope: Scope) -> Overview:
         if scope.period.end >= team_today(scope.team):
             # The Posts born in the period earned their whole lives in it: their latest totals
             # are exact. The rest is older Posts' gains, split at the period's start.
-            _, exact, _ = _post_total_sums(scope)
+            _, exact, _ = _post_total_sums(scope, by_day=False)
             media_exact, _ = _media_total_sums(scope, with_previous=False)
         compared = _Comparison(
             before, media_before, coverage.incomplete_days(scope.period), exact, media_exact,

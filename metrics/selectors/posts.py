@@ -6,10 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
-from operator import itemgetter
 
-from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -45,6 +42,7 @@ from metrics.selectors.sums import (
     _created_in,
     _daily_rows_in_scope,
     _parts,
+    _value_chunks,
     after_30_gains,
     after_30_of_totals,
     after_30_value,
@@ -312,26 +310,6 @@ def post_table_sql(
         ORDER BY {order}, v."post_id" DESC
     """  # noqa: S608 (identifiers come from this module's constants; values are parameters)
     return sql, tuple(params)
-
-
-def _value_chunks(rows: QuerySet, names: Sequence[str], chunk_size: int) -> Iterator[list]:
-    """The tuples of a `values_list` query, in chunks, from a server-side cursor.
-
-    On PostgreSQL the rows come straight from psycopg, whose loaders already give Python values,
-    without Django's per-row converters: a large export spends its time writing, not converting.
-    """
-    if connection.vendor != "postgresql":
-        iterator = rows.iterator(chunk_size=chunk_size)
-        while chunk := list(islice(iterator, chunk_size)):
-            yield chunk
-        return
-    sql, params = rows.query.sql_with_params()
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [column.name for column in cursor.description]
-        pick = itemgetter(*(columns.index(name) for name in names))
-        while chunk := cursor.fetchmany(chunk_size):
-            yield list(map(pick, chunk))
 
 
 def post_rows(
