@@ -32,6 +32,7 @@ from metrics.selectors.catalogue import (
 )
 from metrics.selectors.coverage import (
     GAP_REASONS,
+    AccountSpan,
     CoverageMap,
     account_day_state,
     scope_coverage,
@@ -152,6 +153,7 @@ __all__ = [
     "VIDEO_SORTS",
     "VIDEO_SORT_COLUMNS",
     "VIDEO_TYPES",
+    "AccountSpan",
     "AccountState",
     "ContextSums",
     "Coverage",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from accounts.models import XAccount
@@ -70,68 +70,80 @@ def _coverage_map(
     days = [day for day in period.days() if day <= today]
     for account in scope.accounts:
         read_on = max((d for d in days if (syncs(account.pk, d) or (False,))[0]), default=None)
-        connected_on, last_on = _known_span(account, scope.tz, read_on)
+        span = AccountSpan.of(account, scope.tz, read_on)
         for day in days:
-            if last_on is not None and connected_on < day < last_on:
-                continue  # readings on both sides, after the connection day: known
-            outcomes = (syncs(account.pk, day) or (False, ()))[1]
             kind, reason = account_day_state(
-                account, day, outcomes, today=today, tz=scope.tz, read_on=read_on
+                span, day, lambda a=account.pk, d=day: (syncs(a, d) or (False, ()))[1], today=today
             )
             if kind is not None:
                 (gaps if kind == Coverage.NONE else partial)[account.pk][day] = reason
     return CoverageMap(gaps, scope.usernames, partial, today)
 
 
+@dataclass(frozen=True)
+class AccountSpan:
+    """What decides an account's days: when it was connected, last read, disconnected."""
+
+    name: str
+    connected_at: datetime  # team time, as every instant here
+    last_synced_at: datetime | None
+    last_on: date | None  # its last reading's day: the last success's, or a later saved page's
+    disconnected_on: date | None
+    needs_reauth: bool
+
+    @property
+    def connected_on(self) -> date:
+        return self.connected_at.date()
+
+    @classmethod
+    def of(cls, account: XAccount, tz: ZoneInfo, read_on: date | None = None) -> AccountSpan:
+        last = account.last_synced_at and account.last_synced_at.astimezone(tz)
+        gone = account.disconnected_at and account.disconnected_at.astimezone(tz).date()
+        return cls(
+            name=f"@{account.username}",
+            connected_at=account.connected_at.astimezone(tz),
+            last_synced_at=last,
+            last_on=max(filter(None, (last and last.date(), read_on)), default=None),
+            disconnected_on=gone,
+            needs_reauth=account.status == XAccount.Status.NEEDS_REAUTH,
+        )
+
+
 def account_day_state(
-    account: XAccount,
-    day: date,
-    outcomes: Iterable[str],
-    *,
-    today: date,
-    tz: ZoneInfo,
-    read_on: date | None = None,
+    span: AccountSpan, day: date, outcomes: Callable[[], Iterable[str]], *, today: date
 ) -> tuple[Coverage | None, str]:
     """What is known of one account's day (DESIGN.md "Coverage"): (NONE or PARTIAL, why), or
     (None, "") for a day covered by a reading after its end, or today up to its latest reading.
+    `outcomes()`: how the day's syncs ended (asked only for a day after the last reading).
 
     A reading splits the gain since the previous one over the days between, so a day without a
     sync of its own but with readings on both sides is known (estimated). Before the account was
     connected only its Posts created within 30 days of the connection are known (from birth);
     on the connection day, Posts older than 30 days count from their second reading.
     """
-    connected_on, last_on = _known_span(account, tz, read_on)
-    last = account.last_synced_at
-    name = f"@{account.username}"
+    connected_on, last_on = span.connected_on, span.last_on
+    if last_on is not None and connected_on < day < last_on:
+        return None, ""  # readings on both sides, after the connection day
     if day < connected_on:
         since = connected_on - PRIVATE_WINDOW
         if day < since:
-            return Coverage.NONE, f"before {name} was connected"
+            return Coverage.NONE, f"before {span.name} was connected"
         return Coverage.PARTIAL, (
-            f"before {name} was connected: only its Posts created since {since:%-d %b} count"
+            f"before {span.name} was connected: only its Posts created since {since:%-d %b} count"
         )
     if last_on is None or day > last_on:
-        disconnected_on = account.disconnected_at and account.disconnected_at.astimezone(tz).date()
-        return Coverage.NONE, _gap_reason(account, day, outcomes, disconnected_on, today=today)
+        return Coverage.NONE, _gap_reason(span, day, outcomes(), today=today)
     if day == connected_on:
-        first = account.connected_at.astimezone(tz)
         return Coverage.PARTIAL, (
-            f"connected at {first:%H:%M}: its Posts older than 30 days count from their "
-            "second reading"
+            f"connected at {span.connected_at:%H:%M}: its Posts older than 30 days count from "
+            "their second reading"
         )
     if day == last_on and day < today:
-        if last is not None and last.astimezone(tz).date() == day:
-            return Coverage.PARTIAL, f"last reading at {last.astimezone(tz):%H:%M}"
+        last = span.last_synced_at
+        if last is not None and last.date() == day:
+            return Coverage.PARTIAL, f"last reading at {last:%H:%M}"
         return Coverage.PARTIAL, "last readings that day, from a sync that did not finish"
     return None, ""
-
-
-def _known_span(account: XAccount, tz: ZoneInfo, read_on: date | None) -> tuple[date, date | None]:
-    """The account's connection day, and the day of its last reading (None: never read):
-    its last successful sync's, or a later day on which a sync saved readings."""
-    last = account.last_synced_at
-    last_on = max(filter(None, (last and last.astimezone(tz).date(), read_on)), default=None)
-    return account.connected_at.astimezone(tz).date(), last_on
 
 
 def scope_coverage(*, scope: Scope, period: Period | None = None) -> CoverageMap:
@@ -142,13 +154,13 @@ def scope_coverage(*, scope: Scope, period: Period | None = None) -> CoverageMap
     return _coverage_map(scope, period, lambda a, d: ((a, d) in covered, outcomes.get((a, d), ())))
 
 
-def _gap_reason(account: XAccount, day: date, outcomes, disconnected_on, *, today: date) -> str:
+def _gap_reason(span: AccountSpan, day: date, outcomes, *, today: date) -> str:
     for outcome, reason in GAP_REASONS.items():
         if outcome in outcomes:
             return reason
-    if disconnected_on and disconnected_on <= day:
+    if span.disconnected_on and span.disconnected_on <= day:
         return "disconnected"
-    if account.status == XAccount.Status.NEEDS_REAUTH:
+    if span.needs_reauth:
         return "needs reconnecting"
     if day == today:
         return "not synced yet today"  # the day has just begun: nothing failed
