@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -75,10 +75,14 @@ def _growth(post: Post, scope: Scope) -> Iterator[GrowthPoint]:
         *(f"{m}_estimated" for m in names),
     ):  # fmt: skip
         rows[values["day"]][values["context"]] = values
-    coverage = scope_coverage(scope=scope, period=scope.period)
+    # From posting: a Post read within 30 days of it has rows from its birth day. One first
+    # read later starts the day before that reading (what came before it is not known).
+    start = max(scope.period.start, min(rows, default=scope.period.start) - timedelta(days=1))
+    period = Period(min(start, scope.period.end), scope.period.end)
+    coverage = scope_coverage(scope=scope, period=period)
     last: dict[tuple[str, str], int] = {}
     late: dict[str, int] = {}
-    for day in scope.period.days():
+    for day in period.days():
         estimated = set()
         for context, values in rows.get(day, {}).items():
             for m in names:
