@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from django.db import connection, models
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation, Min, Q
 
 import xapi
 from accounts.models import XAccount
@@ -159,7 +159,11 @@ def store_page(
         returning=["x_post_id", "id"],
     )
     post_pk = dict(written)
-    born = {row["x_post_id"]: row["created_at"] for row in posts}
+    # When a Post is born; None when X did not say (the row's created_at is then a stand-in).
+    born = {
+        x_id: record.created_at or (existing[x_id].created_at if x_id in existing else None)
+        for x_id, record in records.items()
+    }
     post_latest = {
         (post_pk[x_id], context): values
         for x_id, known in existing.items()
@@ -285,14 +289,25 @@ def _store_media(
         if x_id in new_posts or key in new_media
     ]
     upsert(PostMedia, links, unique=["post", "media"], update=[])
-    rows = [
-        (
-            media_pk[key],
-            # A video is as old as the first Post that carries it.
-            min(filter(None, (born[x_id] for x_id in carriers[key])), default=None),
-            context,
-            counts,
+    # A video is as old as the first Post that carries it: among this page's carriers, and for a
+    # video stored before, among every Post that carries it (one query, stored videos only).
+    video_born = {
+        key: min(filter(None, (born[x_id] for x_id in carriers[key])), default=None)
+        for key in media_records
+    }
+    stored_keys = {media_pk[key]: key for key in media_records if key not in new_media}
+    if stored_keys:
+        earliest = (
+            PostMedia.objects.filter(media_id__in=stored_keys)
+            .values("media_id")
+            .annotate(born=Min("post__created_at"))
+            .values_list("media_id", "born")
         )
+        for media_id, first in earliest:
+            key = stored_keys[media_id]
+            video_born[key] = min(filter(None, (video_born[key], first)), default=None)
+    rows = [
+        (media_pk[key], video_born[key], context, counts)
         for key, record in media_records.items()
         for context in contexts
         if (counts := _record_counts(record, context, MEDIA_COUNTS)) is not None
@@ -413,9 +428,12 @@ def reading_rows(
     def late(day: date) -> bool:
         return bool(split_until and _day_end(day, team_tz) > split_until)
 
+    # A day between the two ends whose share rounds to nothing is no row: a known day without
+    # a row gained nothing (an old Post's week between readings, say).
+    kept = [day for n, day in enumerate(days) if n in (0, len(days) - 1) or any(day.gains.values())]
     before = held_before(previous, names)
     changes = []
-    for day in days:
+    for day in kept:
         moved = day_change(day, before, names)
         changes.append(
             {
@@ -444,10 +462,7 @@ def reading_rows(
                 **{f"{n}_gain": day.gains[n] for n in names},
                 **{f"{n}_estimated": day.estimated[n] for n in names},
             }
-            for n, day in enumerate(days)
-            # A day between the two ends whose share rounds to nothing is no row: a known day
-            # without a row gained nothing (an old Post's week between readings, say).
-            if n in (0, len(days) - 1) or any(day.gains.values())
+            for day in kept
         ],
         changes=changes,
     )
@@ -477,10 +492,17 @@ def _record_metrics(
     by_key = {(owner, context): (born, counts) for owner, born, context, counts in rows}
     snapshots, new_latest, dailies = [], [], []
     sums: dict[tuple, dict[str, int | None]] = {}
+    today = observed_at.astimezone(team_tz).date()
     for (owner, context), (born, counts) in by_key.items():
         previous = latest.get((owner, context))
         if previous is not None and all(previous.counts[n] == counts[n] for n in names):
-            continue  # nothing changed: no snapshot, no rollup change
+            if previous.day != today:
+                # Nothing gained since: the latest reading moves to today (a later gain then
+                # splits from here), with no snapshot and no daily row (a known day, zero).
+                new_latest.append(
+                    _unchanged_latest(owner_id, owner, context, previous, observed_at, today)
+                )
+            continue
         reading = reading_rows(
             owner={owner_id: owner},
             context=context,
@@ -497,9 +519,16 @@ def _record_metrics(
         dailies.extend({**row, "account_id": account.pk} for row in reading.dailies)
         for change in reading.changes:
             _add_change(sums, change)
-    if not snapshots:
-        return None
     fields = list(names)
+    if not snapshots:
+        if new_latest:
+            upsert(
+                kind.latest,
+                new_latest,
+                unique=[owner_id, "context"],
+                update=["observed_at", "day", "baseline"],
+            )
+        return None
     key_fields = [owner_id, "context"]
     upsert(kind.snapshot, snapshots, unique=[*key_fields, "captured_at"], update=fields)
     upsert(
@@ -524,6 +553,19 @@ def _record_metrics(
     ]
     upsert(kind.rollup, moved, unique=["account", *rollup_key], update=[], add=parts)
     return min(row["day"] for row in dailies)
+
+
+def _unchanged_latest(owner_id, owner, context, previous, observed_at, today) -> dict:
+    zeros = dict.fromkeys(previous.counts, 0)
+    moved = LatestReading(observed_at, today, previous.counts, dict(previous.counts), zeros)
+    return {
+        owner_id: owner,
+        "context": context,
+        "observed_at": observed_at,
+        "day": today,
+        "baseline": moved.to_json(),
+        **previous.counts,
+    }
 
 
 def _add_change(sums: dict[tuple, dict[str, int | None]], change: dict) -> None:

@@ -278,6 +278,10 @@ def advance(
     """
     day = observed_at.astimezone(tz).date()
     counts = {n: counts.get(n) for n in names}
+    if previous is not None:
+        # A count X left out of this answer was not read: its last known value stands (a gap
+        # in one answer must not make the rest of its life unknown).
+        counts = {n: previous.counts.get(n) if v is None else v for n, v in counts.items()}
     if previous is None:
         if born is None or not (timedelta(0) <= observed_at - born <= SPLIT_HORIZON):
             # First read long after birth: the lifetime is known, its days are not.

@@ -9,7 +9,17 @@ import pytest
 import xapi
 from metrics.ingest import store_page
 from metrics.lifeline import DEFAULT_CURVE
-from metrics.models import Context, Post, PostDaily, PostMetrics, PostSnapshot
+from metrics.models import (
+    AccountDaily,
+    AccountMediaDaily,
+    Context,
+    MediaDaily,
+    Post,
+    PostDaily,
+    PostMetrics,
+    PostSnapshot,
+)
+from metrics.rollups import account_rollups_rebuild
 from tests.factories import XAccountFactory
 from tests.metrics.factories import LINEAR_CURVE
 
@@ -241,3 +251,79 @@ def test_a_first_sync_page_of_new_posts_still_finds_a_video_stored_by_an_earlier
     assert monday.view_count_gain + tuesday.view_count_gain == 80
     assert tuesday.view_count == 80
     assert media.snapshots.count() == 2
+
+
+def _sums_equal_a_rebuild(account) -> bool:
+    def rows():
+        return sorted(
+            (tuple(v for k, v in row.items() if k != "id") for row in
+             AccountDaily.objects.filter(account=account).values()),
+            key=repr,
+        )  # fmt: skip
+
+    moved = rows()
+    account_rollups_rebuild(account_ids=[account.pk])
+    return moved == rows()
+
+
+def test_an_unchanged_reading_on_a_later_day_moves_the_latest_reading():
+    account = XAccountFactory()
+    old = MONDAY - timedelta(days=60)
+    for day, value in ((0, 5000), (1, 5000), (2, 5010)):
+        store(account, post(created_at=old, impressions=value), at=MONDAY + timedelta(days=day))
+
+    gains = dict(
+        PostDaily.objects.filter(context=Context.PUBLIC).values_list("day", "impression_count_gain")
+    )
+    # The 10 came after Tuesday's reading: none of it goes to Monday.
+    assert gains.get(date(2026, 11, 2)) is None  # the first reading's day: unknown
+    assert gains[date(2026, 11, 3)] + gains[date(2026, 11, 4)] == 10
+    assert _sums_equal_a_rebuild(account)
+
+
+def test_days_whose_share_rounds_to_nothing_have_no_rows_nor_account_sums():
+    account = XAccountFactory()
+    old = MONDAY - timedelta(days=400)
+    store(account, post(created_at=old, impressions=5001), at=MONDAY)
+    store(account, post(created_at=old, impressions=5004), at=MONDAY + timedelta(days=10))
+
+    assert PostDaily.objects.count() < 11
+    assert _sums_equal_a_rebuild(account)
+
+
+def test_a_post_without_a_creation_time_is_not_born_at_its_first_reading():
+    account = XAccountFactory()
+    store(account, post(created_at=None, impressions=700), at=MONDAY)
+
+    row = daily(account, MONDAY.date())
+    assert (row.impression_count, row.impression_count_gain) == (700, None)
+
+
+def test_a_video_is_as_old_as_its_first_carrier_whichever_page_brings_it():
+    account = XAccountFactory()
+    video = xapi.Media(
+        media_key="13_9", type="video", public_metrics=xapi.MediaPublicMetrics(view_count=10)
+    )
+    first = post("3001", created_at=MONDAY - timedelta(days=40), media_keys=["13_9"])
+    store_page(
+        account=account, page=xapi.Page(posts=(first,), media={"13_9": video}),
+        metrics=xapi.MetricGroup.PUBLIC, observed_at=MONDAY, team_tz=UTC_TZ,
+        billing_day=MONDAY.date(),
+    )  # fmt: skip
+    later = xapi.Media(
+        media_key="13_9", type="video", public_metrics=xapi.MediaPublicMetrics(view_count=60)
+    )
+    second = post("3002", created_at=MONDAY + timedelta(hours=1), media_keys=["13_9"])
+    store_page(
+        account=account, page=xapi.Page(posts=(second,), media={"13_9": later}),
+        metrics=xapi.MetricGroup.PUBLIC, observed_at=MONDAY + timedelta(hours=3),
+        team_tz=UTC_TZ, billing_day=MONDAY.date(),
+    )  # fmt: skip
+
+    row = MediaDaily.objects.get(context=Context.PUBLIC, day=MONDAY.date())
+    assert row.after_day_30  # its first carrier is 40 days old
+    assert row.view_count_gain is None  # first read after that carrier's day 30
+    rollup = AccountMediaDaily.objects.filter(account=account)
+    account_moved = sorted(rollup.values_list("day", "after_day_30", "view_count_gain"))
+    account_rollups_rebuild(account_ids=[account.pk])
+    assert account_moved == sorted(rollup.values_list("day", "after_day_30", "view_count_gain"))

@@ -169,3 +169,18 @@ def test_with_fewer_than_twenty_dense_posts_the_default_curve_serves():
     assert DEFAULT_CURVE.is_default
     # The default puts about three quarters of a Post's first week in its first day.
     assert DEFAULT_CURVE.at(24) / DEFAULT_CURVE.at(168) == pytest.approx(0.8, abs=0.05)
+
+
+def test_a_count_left_out_of_one_answer_keeps_its_last_value_and_its_days_known():
+    born = at(2, 10)
+    latest, days = None, {}
+    for instant, value in ((at(2, 12), 5), (at(3, 12), None), (at(4, 12), 9)):
+        latest, changed = advance(
+            latest, {"impression_count": value}, observed_at=instant, born=born,
+            tz=NEW_YORK, curve=LINEAR, names=NAMES,
+        )  # fmt: skip
+        days.update({d.day: d for d in changed})
+
+    assert latest.counts == {"impression_count": 9}
+    assert sum(d.gains["impression_count"] for d in days.values()) == 9
+    assert all(d.gains["impression_count"] is not None for d in days.values())
