@@ -25,10 +25,10 @@ def account_age_curve(*, account: XAccount) -> AgeCurve:
     key = f"quartile:age-curve:1:{account.pk}:{timezone.now().date().isoformat()}"
     cached = cache.get(key)
     if cached is not None:
-        shares, source = cached
-        return DEFAULT_CURVE if source == DEFAULT_CURVE.source else AgeCurve(tuple(shares), source)
+        curve = AgeCurve(*cached)
+        return DEFAULT_CURVE if curve.is_default else curve
     curve = curve_from_histories(_histories(account))
-    cache.set(key, (list(curve.shares), curve.source), timeout=CURVE_CACHE_SECONDS)
+    cache.set(key, (curve.shares, curve.source), timeout=CURVE_CACHE_SECONDS)
     return curve
 
 

@@ -38,15 +38,6 @@ class Basis(enum.StrEnum):
     UNKNOWN = "unknown"  # nothing X said determines it
 
 
-def combine(bases: Iterable[Basis]) -> Basis:
-    """The basis of a sum: unknown if any part is, estimated if any part is, else observed."""
-    found = set(bases)
-    for basis in (Basis.UNKNOWN, Basis.ESTIMATED):
-        if basis in found:
-            return basis
-    return Basis.OBSERVED
-
-
 # --- The age curve -----------------------------------------------------------------------------
 
 # Ages (hours) at which a curve is tabulated; between them it is linear.

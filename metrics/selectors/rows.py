@@ -104,10 +104,6 @@ class KpiRow:
     # Parts that cannot be compared with the previous period, and why.
     incomparable: Mapping[str, str] = field(default_factory=dict)
 
-    @property
-    def not_comparable(self) -> str:
-        return self.incomparable.get("total", "") or next(iter(self.incomparable.values()), "")
-
     def change(self, part: str = "total") -> float | None:
         """Relative change for counts; the difference in percentage points for rates; None when
         either side is unknown or the two periods are not known on the same basis."""

@@ -108,10 +108,6 @@ def _parts(info: MetricInfo, sums: ContextSums, *, zero: bool = False) -> Parts:
     return Parts(_add(s(info.total_context), default), organic, promoted, after_30, unreported)
 
 
-def _has_part(parts: Parts) -> bool:
-    return any(v is not None for v in (parts.total, parts.organic, parts.promoted))
-
-
 def _merge(groups: Iterable[ContextSums]) -> ContextSums:
     """Sum groups metric by metric; None (not reported) stays None only if it is all there is."""
     merged: ContextSums = {}

@@ -11,7 +11,6 @@ from metrics.lifeline import (
     Basis,
     advance,
     allocate,
-    combine,
     curve_from_histories,
     day_weights,
 )
@@ -138,12 +137,6 @@ def test_allocation_is_whole_and_adds_up_exactly():
     assert allocate(10, [1 / 3, 1 / 3, 1 / 3]) == [3, 4, 3]
     assert sum(allocate(-7, [0.2, 0.5, 0.3])) == -7
     assert allocate(0, [0.5, 0.5]) == [0, 0]
-
-
-def test_a_sum_is_as_known_as_its_least_known_part():
-    assert combine([Basis.OBSERVED, Basis.OBSERVED]) == Basis.OBSERVED
-    assert combine([Basis.OBSERVED, Basis.ESTIMATED]) == Basis.ESTIMATED
-    assert combine([Basis.ESTIMATED, Basis.UNKNOWN]) == Basis.UNKNOWN
 
 
 def _dense_history(reach, *, hours=200, every=0.5):
