@@ -16,7 +16,7 @@ from metrics.selectors.coverage import scope_coverage
 from metrics.selectors.posts import POST_VALUES, _flat_rows, _post_values, post_row
 from metrics.selectors.rows import GrowthPoint, PostDetail
 from metrics.selectors.scope import Period, PeriodMode, Scope, team_today
-from metrics.selectors.sums import UNSPLIT_CONTEXTS
+from metrics.selectors.sums import after_30_value
 from metrics.selectors.videos import VIDEO_LATEST, _video_rows_for, _with_latest_video_values
 
 # --- One Post --------------------------------------------------------------------------------
@@ -65,15 +65,15 @@ def _video_lifetime_values(media: QuerySet) -> QuerySet:
 
 def _growth(post: Post, scope: Scope) -> Iterator[GrowthPoint]:
     """Cumulative values per day since posting. Organic and promoted stop where X stopped
-    reporting them (day 30); the public growth after that is `after_30`. A day with nothing
-    known is a gap (None); a day whose value rests on a split is marked estimated."""
+    reporting them (day 30); the public growth after that is `after_30`, the lifetime rule on
+    the cumulative values (`after_30_value`), so the curve ends at the Post's own after-30
+    total. A day with nothing known is a gap (None); a day resting on a split is estimated."""
     froze_on = post.private_metrics_until.astimezone(scope.tz).date()
     rows: dict[date, dict[str, dict]] = defaultdict(dict)
     names = DAILY_CHART_METRICS
     for values in PostDaily.objects.filter(post=post).values(
-        "day", "context", "after_day_30", *names, *(f"{m}_gain" for m in names),
-        *(f"{m}_estimated" for m in names),
-    ):  # fmt: skip
+        "day", "context", *names, *(f"{m}_estimated" for m in names)
+    ):
         rows[values["day"]][values["context"]] = values
     # From posting: a Post read within 30 days of it has rows from its birth day. One first
     # read later starts the day before that reading (what came before it is not known).
@@ -81,7 +81,6 @@ def _growth(post: Post, scope: Scope) -> Iterator[GrowthPoint]:
     period = Period(min(start, scope.period.end), scope.period.end)
     coverage = scope_coverage(scope=scope, period=period)
     last: dict[tuple[str, str], int] = {}
-    late: dict[str, int] = {}
     for day in period.days():
         estimated = set()
         for context, values in rows.get(day, {}).items():
@@ -90,9 +89,6 @@ def _growth(post: Post, scope: Scope) -> Iterator[GrowthPoint]:
                     last[context, m] = values[m]
                 if values[f"{m}_estimated"]:
                     estimated.add(m)
-                if values["after_day_30"] and context in UNSPLIT_CONTEXTS:  # after_30_gains
-                    sign = 1 if context == Context.PUBLIC else -1
-                    late[m] = late.get(m, 0) + sign * (values[f"{m}_gain"] or 0)
         gap = coverage.is_gap(post.account_id, day) and day not in rows
         for m in names:
             info = POST_METRICS[m]
@@ -103,8 +99,8 @@ def _growth(post: Post, scope: Scope) -> Iterator[GrowthPoint]:
             organic = last.get((Context.ORGANIC, m))
             promoted = last.get((Context.PROMOTED, m))
             after_30 = None
-            if organic is not None and info.public and day >= froze_on:
-                after_30 = late.get(m, 0)
+            if info.public and day >= froze_on:
+                after_30 = after_30_value(total, organic, promoted)
             if day > froze_on:
                 organic = promoted = None  # frozen: X no longer reports them
                 total = total if info.public else None
