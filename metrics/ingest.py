@@ -16,6 +16,7 @@ from accounts.models import XAccount
 from metrics.lifeline import (
     DEFAULT_CURVE,
     AgeCurve,
+    DayValues,
     LatestReading,
     advance,
     day_change,
@@ -25,7 +26,8 @@ from metrics.lifeline import (
 from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
-    PRIVATE_METRICS_DAYS,
+    PRIVATE_WINDOW,
+    SUM_KEY,
     AccountDaily,
     AccountMediaDaily,
     Context,
@@ -38,12 +40,12 @@ from metrics.models import (
     PostMedia,
     PostMetrics,
     PostSnapshot,
+    gain_columns,
 )
 from metrics.planner import is_promoted
 from metrics.upsert import upsert
 
 Counts = dict[str, int | None]
-PRIVATE_WINDOW = timedelta(days=PRIVATE_METRICS_DAYS)
 
 GROUP_CONTEXTS = {
     xapi.MetricGroup.PUBLIC: Context.PUBLIC,
@@ -431,41 +433,33 @@ def reading_rows(
     # A day between the two ends whose share rounds to nothing is no row: a known day without
     # a row gained nothing (an old Post's week between readings, say).
     kept = [day for n, day in enumerate(days) if n in (0, len(days) - 1) or any(day.gains.values())]
+
+    def day_row(day: DayValues) -> dict:
+        return {
+            "day": day.day,
+            "after_day_30": late(day.day),
+            **{f"{n}_gain": day.gains[n] for n in names},
+            **{f"{n}_estimated": day.estimated[n] for n in names},
+        }
+
     before = held_before(previous, names)
-    changes = []
-    for day in kept:
-        moved = day_change(day, before, names)
-        changes.append(
-            {
-                "day": day.day,
-                "context": context,
-                "after_day_30": late(day.day),
-                **{f"{n}_gain": moved.gains[n] for n in names},
-                **{f"{n}_estimated": moved.estimated[n] for n in names},
-            }
-        )
     return Reading(
         snapshot={**key, "captured_at": observed_at.replace(second=0, microsecond=0), **counts},
-        latest={
-            **key,
-            "observed_at": observed_at,
-            "day": latest.day,
-            "baseline": latest.to_json(),
-            **latest.counts,
-        },
-        dailies=[
-            {
-                **key,
-                "day": day.day,
-                "after_day_30": late(day.day),
-                **day.counts,
-                **{f"{n}_gain": day.gains[n] for n in names},
-                **{f"{n}_estimated": day.estimated[n] for n in names},
-            }
-            for day in kept
-        ],
-        changes=changes,
+        latest=_latest_row(key, latest),
+        dailies=[{**key, **day.counts, **day_row(day)} for day in kept],
+        changes=[{"context": context, **day_row(day_change(day, before, names))} for day in kept],
     )
+
+
+def _latest_row(key: dict, latest: LatestReading) -> dict:
+    """A latest-values row (PostMetrics, MediaMetrics) holding `latest`."""
+    return {
+        **key,
+        "observed_at": latest.observed_at,
+        "day": latest.day,
+        "baseline": latest.to_json(),
+        **latest.counts,
+    }
 
 
 def _day_end(day: date, tz: tzinfo) -> datetime:
@@ -499,9 +493,9 @@ def _record_metrics(
             if previous.day != today:
                 # Nothing gained since: the latest reading moves to today (a later gain then
                 # splits from here), with no snapshot and no daily row (a known day, zero).
-                new_latest.append(
-                    _unchanged_latest(owner_id, owner, context, previous, observed_at, today)
-                )
+                zeros = dict.fromkeys(previous.counts, 0)
+                moved = LatestReading(observed_at, today, previous.counts, previous.counts, zeros)
+                new_latest.append(_latest_row({owner_id: owner, "context": context}, moved))
             continue
         reading = reading_rows(
             owner={owner_id: owner},
@@ -537,42 +531,28 @@ def _record_metrics(
         unique=key_fields,
         update=[*fields, "observed_at", "day", "baseline"],
     )
-    parts = [f"{n}_{part}" for n in names for part in ("gain", "estimated")]
+    parts = gain_columns(names)
     upsert(
         kind.daily, dailies, unique=[*key_fields, "day"], update=[*fields, *parts, "after_day_30"]
     )
-    rollup_key = ("day", "context", "after_day_30")
     moved = [
         {
             "account_id": account.pk,
-            **dict(zip(rollup_key, key, strict=True)),
+            **dict(zip(SUM_KEY, key, strict=True)),
             **{p: values.get(p) for p in parts},
         }
         for key, values in sums.items()
         if values  # nothing known moved: no row, as `rollups.account_rollups_rebuild`
     ]
-    upsert(kind.rollup, moved, unique=["account", *rollup_key], update=[], add=parts)
+    upsert(kind.rollup, moved, unique=["account", *SUM_KEY], update=[], add=parts)
     return min(row["day"] for row in dailies)
-
-
-def _unchanged_latest(owner_id, owner, context, previous, observed_at, today) -> dict:
-    zeros = dict.fromkeys(previous.counts, 0)
-    moved = LatestReading(observed_at, today, previous.counts, dict(previous.counts), zeros)
-    return {
-        owner_id: owner,
-        "context": context,
-        "observed_at": observed_at,
-        "day": today,
-        "baseline": moved.to_json(),
-        **previous.counts,
-    }
 
 
 def _add_change(sums: dict[tuple, dict[str, int | None]], change: dict) -> None:
     """Add one daily row's change into the page's changes of the account's sums."""
-    key = (change["day"], change["context"], change["after_day_30"])
+    key = tuple(change[k] for k in SUM_KEY)
     into = sums.setdefault(key, {})
     for column, value in change.items():
-        if column in ("day", "context", "after_day_30") or value is None:
+        if column in SUM_KEY or value is None:
             continue
         into[column] = into.get(column, 0) + value

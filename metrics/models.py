@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Team, XAccount
 
 PRIVATE_METRICS_DAYS = 30
+PRIVATE_WINDOW = timedelta(days=PRIVATE_METRICS_DAYS)
 
 
 class Context(models.TextChoices):
@@ -58,14 +59,14 @@ def _counts(names: tuple[str, ...]) -> dict[str, models.Field]:
     return {name: models.PositiveBigIntegerField(null=True, blank=True) for name in names}
 
 
+def gain_columns(names: tuple[str, ...]) -> list[str]:
+    """`<name>_gain` and `<name>_estimated` of each count: the day's gain, and how much of it
+    is an estimated split (metrics.lifeline); `gain - estimated` was read within the day."""
+    return [f"{name}_{part}" for name in names for part in ("gain", "estimated")]
+
+
 def _gains(names: tuple[str, ...]) -> dict[str, models.Field]:
-    """The day's gain of each count, and how much of it is an estimated split (metrics.lifeline):
-    `gain - estimated` was read exactly within the day."""
-    return {
-        f"{name}_{part}": models.BigIntegerField(null=True, blank=True)
-        for name in names
-        for part in ("gain", "estimated")
-    }
+    return {c: models.BigIntegerField(null=True, blank=True) for c in gain_columns(names)}
 
 
 PostCounts = _abstract_model("PostCounts", models.Model, _counts(POST_COUNTS))
@@ -279,6 +280,10 @@ class SyncRun(models.Model):
         return min(self.pages_done / self.pages_planned, 1.0) if self.pages_planned else 0.0
 
 
+# What an account's daily sums are keyed by, besides the account.
+SUM_KEY = ("day", "context", "after_day_30")
+
+
 class AccountDaySums(models.Model):
     """One account's sums of its objects' daily rows on one day, in one context, on the days
     before or past the objects' day 30."""
@@ -291,9 +296,7 @@ class AccountDaySums(models.Model):
     class Meta:
         abstract = True
         constraints = [
-            models.UniqueConstraint(
-                fields=["account", "day", "context", "after_day_30"], name="%(class)s_unique"
-            )
+            models.UniqueConstraint(fields=["account", *SUM_KEY], name="%(class)s_unique")
         ]
 
 

@@ -11,13 +11,15 @@ from django.db.models import Sum
 from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
+    SUM_KEY,
     AccountDaily,
     AccountMediaDaily,
     MediaDaily,
     PostDaily,
+    gain_columns,
 )
 
-KEY = ("account_id", "day", "context", "after_day_30")
+KEY = ("account_id", *SUM_KEY)
 BATCH = 2000
 KINDS = ((PostDaily, AccountDaily, POST_COUNTS), (MediaDaily, AccountMediaDaily, MEDIA_COUNTS))
 
@@ -26,7 +28,7 @@ def account_rollups_rebuild(*, account_ids: Sequence[int]) -> None:
     """Replace the accounts' daily sums with the sums of their Posts' and videos' rows."""
     with transaction.atomic():
         for daily, rollup, names in KINDS:
-            parts = [f"{n}_{part}" for n in names for part in ("gain", "estimated")]
+            parts = gain_columns(names)
             rollup.objects.filter(account_id__in=account_ids).delete()
             grouped = (
                 daily.objects.filter(account_id__in=account_ids)

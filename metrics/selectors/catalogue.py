@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cached_property
 
-from metrics.models import MEDIA_COUNTS, POST_COUNTS, PRIVATE_METRICS_DAYS, Context
+from metrics.models import MEDIA_COUNTS, POST_COUNTS, Context
 
 Number = int | float
-PRIVATE_WINDOW = timedelta(days=PRIVATE_METRICS_DAYS)
 VIDEO_TYPES = ("video", "animated_gif")
 CONTEXTS = (Context.PUBLIC, Context.NON_PUBLIC, Context.ORGANIC, Context.PROMOTED)
 

@@ -8,8 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from accounts.models import XAccount
-from metrics.models import SyncRun
-from metrics.selectors.catalogue import PRIVATE_WINDOW
+from metrics.models import PRIVATE_WINDOW, SyncRun
 from metrics.selectors.days import _sync_outcomes
 from metrics.selectors.rows import Coverage, GapNote
 from metrics.selectors.scope import Period, Scope, team_today

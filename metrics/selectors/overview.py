@@ -8,13 +8,12 @@ from datetime import date, datetime
 
 from django.db.models import Q, QuerySet, Sum
 
-from metrics.models import MEDIA_COUNTS, POST_COUNTS, Context, MediaDaily, PostDaily
+from metrics.models import MEDIA_COUNTS, POST_COUNTS, PRIVATE_WINDOW, Context, MediaDaily, PostDaily
 from metrics.selectors.catalogue import (
     DAILY_CHART_METRICS,
     FUNNEL_STEPS,
     MEDIA_METRICS,
     POST_METRICS,
-    PRIVATE_WINDOW,
     VIDEO_TYPES,
     MetricInfo,
 )

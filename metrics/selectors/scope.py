@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
+from metrics.lifeline import day_start
 
 # --- Filters --------------------------------------------------------------------------------
 
@@ -57,11 +58,6 @@ class Period:
 
     def __contains__(self, day: date) -> bool:
         return self.start <= day <= self.end
-
-
-def day_start(day: date, tz: ZoneInfo) -> datetime:
-    """The instant a day of the team's time zone begins."""
-    return datetime.combine(day, time.min, tzinfo=tz)
 
 
 @dataclass(frozen=True)
