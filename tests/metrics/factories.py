@@ -78,7 +78,21 @@ class PostSnapshotFactory(factory.django.DjangoModelFactory):
     captured_at = factory.LazyFunction(timezone.now)
 
 
-class PostMetricsFactory(factory.django.DjangoModelFactory):
+class _LatestFactory(factory.django.DjangoModelFactory):
+    """An object's latest values in a context: one row, which a daily row's factory may have
+    written already (`_DailyFactory`); the values given here replace it."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        field = _DAILY_OWNERS[model_class]
+        key = {field: kwargs.pop(field), "context": kwargs.pop("context")}
+        return model_class.objects.update_or_create(**key, defaults=kwargs)[0]
+
+
+class PostMetricsFactory(_LatestFactory):
     class Meta:
         model = PostMetrics
 
@@ -89,15 +103,40 @@ class PostMetricsFactory(factory.django.DjangoModelFactory):
 
 
 class _DailyFactory(factory.django.DjangoModelFactory):
-    """A daily row written by hand, and its account's daily sums rebuilt to include it (the
-    sync moves them with each row it writes)."""
+    """A daily row written by hand, kept as the sync keeps one: a count given only as a gain
+    ends the day at the previous row's count plus the gain; the object's latest values follow
+    its newest row; its account's daily sums are rebuilt to include it (the sync moves them
+    with each row it writes)."""
 
     class Meta:
         abstract = True
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        field, counts, latest_model = _DAILY_OWNERS[model_class]
+        owner = kwargs[field]
+        earlier = (
+            model_class.objects.filter(
+                **{field: owner}, context=kwargs["context"], day__lt=kwargs["day"]
+            )
+            .order_by("-day")
+            .first()
+        )
+        for name in counts:
+            gain = kwargs.get(f"{name}_gain")
+            if kwargs.get(name) is None and gain is not None:
+                kwargs[name] = max(0, (getattr(earlier, name, None) or 0) + gain)
         row = super()._create(model_class, *args, **kwargs)
+        latest = latest_model.objects.filter(**{field: owner}, context=row.context)
+        if not latest.filter(day__gte=row.day).exists():
+            tz = owner.account.team.tzinfo
+            values = {name: getattr(row, name) for name in counts}
+            observed = datetime.combine(row.day, datetime.min.time(), tz) + timedelta(hours=23)
+            latest_model.objects.update_or_create(
+                **{field: owner},
+                context=row.context,
+                defaults={"day": row.day, "observed_at": observed, **values},
+            )
         account_rollups_rebuild(account_ids=[row.account_id])
         return row
 
@@ -112,7 +151,7 @@ class PostDailyFactory(_DailyFactory):
     day = factory.LazyFunction(lambda: timezone.localdate())
 
 
-class MediaMetricsFactory(factory.django.DjangoModelFactory):
+class MediaMetricsFactory(_LatestFactory):
     class Meta:
         model = MediaMetrics
 
@@ -130,6 +169,15 @@ class MediaDailyFactory(_DailyFactory):
     account = factory.LazyAttribute(lambda o: o.media.account)
     context = Context.PUBLIC
     day = factory.LazyFunction(lambda: timezone.localdate())
+
+
+# What a daily row belongs to, its counts and its latest values; what latest values belong to.
+_DAILY_OWNERS = {
+    PostDaily: ("post", POST_COUNTS, PostMetrics),
+    MediaDaily: ("media", MEDIA_COUNTS, MediaMetrics),
+    PostMetrics: "post",
+    MediaMetrics: "media",
+}
 
 
 class SyncRunFactory(factory.django.DjangoModelFactory):
