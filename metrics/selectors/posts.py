@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -35,8 +36,9 @@ from metrics.selectors.catalogue import (
     MetricInfo,
 )
 from metrics.selectors.rows import MetricValues, PostRow, _add
-from metrics.selectors.scope import PeriodMode, Scope
+from metrics.selectors.scope import Period, PeriodMode, Scope, team_today
 from metrics.selectors.sums import (
+    AFTER_30,
     UNSPLIT_CONTEXTS,
     ContextSums,
     _created_in,
@@ -369,6 +371,21 @@ def top_posts(*, scope: Scope, sort: PostSort, limit: int) -> tuple[list[PostRow
     return [by_id[i] for i in ids], sum(count for _, count in rankings.values())
 
 
+# The Overview's Top Posts and its preset periods: what `warm_top_posts` prepares.
+TOP_POSTS = 20
+PRESET_DAYS = (7, 28, 90)
+
+
+def warm_top_posts(*, account) -> None:
+    """After a sync of `account`: its Top Posts rankings over the preset periods (activity,
+    default order), cached under its new sync state, so that the next page view reads them
+    instead of ranking the account's Posts itself. Per account, so any scope with it gains."""
+    today = team_today(account.team)
+    for days in PRESET_DAYS:
+        scope = Scope(account.team, (account,), Period.last(days, today=today))
+        _account_rankings(scope, PostSort(), TOP_POSTS)
+
+
 def _rank_order(entry: tuple[int, object]) -> tuple:
     """Largest first, unreported last, newest Post first among equals."""
     post_id, rank = entry
@@ -382,6 +399,8 @@ def _account_rankings(scope: Scope, sort: PostSort, limit: int) -> dict[int, tup
     activity = scope.mode == PeriodMode.ACTIVITY
 
     def compute(part: Scope) -> dict[int, tuple[list, int]]:
+        if activity and _by_end_points(sort):
+            return _first_per_account_sql(*_rank_activity_by_end_points(part, sort), limit)
         ranked = (_rank_activity if activity else _rank_created)(part, sort)
         order = [F("rank").desc(nulls_last=True), F("post_id").desc()]
         return _first_per_account(ranked, order, limit, ("post_id", "rank"))
@@ -412,6 +431,70 @@ def _first_per_account(
         first, _ = out.get(account_id, ([], 0))
         first.append(values[0] if len(values) == 1 else tuple(values))
         out[account_id] = (first, in_account)
+    return out
+
+
+def _by_end_points(sort: PostSort) -> bool:
+    """Whether `sort` ranks by one count's gain in one context (`_rank_activity_by_end_points`)."""
+    return sort.metric not in PostSort.EXTRA and sort.context != AFTER_30
+
+
+def _rank_activity_by_end_points(scope: Scope, sort: PostSort) -> tuple[str, list]:
+    """SQL of (account, Post, rank) for every Post with a daily row in the period, ranked by its
+    gain there, read at the period's two ends instead of summed over all its days.
+
+    A daily row holds the count at the day's end and the day's gain, which is that value less
+    the previous row's (or unknown, on the first reading of a Post first read after its day 30).
+    So the gains of a Post's rows from `start` to `end` add up to its value on its last row up
+    to `end` less, on its first row from `start`, the value minus the gain (unknown: 0). A few
+    index probes per Post, however many days it has. The last row's value is the latest value
+    when the period reaches the latest reading, unless X's latest lacks a count it left out
+    (the daily row carried the last value): then the row is read after all.
+    """
+    metric = POST_METRICS[sort.metric].key
+    context = sort.contexts()[0]
+    start, end = scope.period.start, scope.period.end
+    accounts = list(scope.account_ids)
+    row = "d.post_id = m.post_id AND d.context = m.context"
+    first = f"FROM metrics_postdaily d WHERE {row} AND d.day BETWEEN %s AND %s"
+    first += " ORDER BY d.day LIMIT 1"
+    sql = f"""
+        SELECT account_id, post_id, last - base AS rank FROM (
+            SELECT p.account_id, m.post_id,
+                (SELECT d.day {first}) AS first_day,
+                (SELECT d."{metric}" - coalesce(d."{metric}_gain", 0) {first}) AS base,
+                CASE WHEN m.day <= %s AND m."{metric}" IS NOT NULL THEN m."{metric}"
+                     ELSE (SELECT d."{metric}" FROM metrics_postdaily d
+                           WHERE {row} AND d.day <= %s ORDER BY d.day DESC LIMIT 1)
+                END AS last
+            FROM metrics_postmetrics m
+            JOIN metrics_post p ON p.id = m.post_id
+            WHERE m.context = %s AND m.day >= %s
+              AND p.account_id IN ({", ".join(["%s"] * len(accounts))})
+        ) ends
+        WHERE first_day IS NOT NULL
+    """  # noqa: S608 (the column is a catalogue key; values are parameters)
+    return sql, [start, end, start, end, end, end, context, start, *accounts]
+
+
+def _first_per_account_sql(sql: str, params: list, limit: int) -> dict[int, tuple[list, int]]:
+    """`_first_per_account` of raw (account_id, post_id, rank) rows."""
+    ranked = f"""
+        SELECT account_id, in_account, post_id, rank FROM (
+            SELECT r.*, row_number() OVER w AS position,
+                   count(*) OVER (PARTITION BY account_id) AS in_account
+            FROM ({sql}) r
+            WINDOW w AS (PARTITION BY account_id ORDER BY rank DESC NULLS LAST, post_id DESC)
+        ) ranked
+        WHERE position <= %s
+    """  # noqa: S608 (composed of this module's SQL)
+    out: dict[int, tuple[list, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(ranked, [*params, limit])
+        for account_id, in_account, post_id, rank in cursor.fetchall():
+            first, _ = out.get(account_id, ([], 0))
+            first.append((post_id, rank))
+            out[account_id] = (first, in_account)
     return out
 
 

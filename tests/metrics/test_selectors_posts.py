@@ -1,8 +1,9 @@
 """Posts rows: every metric per context, negative gains kept, unreported stays None, sorting."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from django.db.models import F
 
 from metrics.models import Context
 from metrics.selectors import (
@@ -16,7 +17,13 @@ from metrics.selectors import (
     top_posts,
 )
 from tests.factories import TeamFactory, XAccountFactory
-from tests.metrics.factories import PostDailyFactory, PostFactory, PostMetricsFactory, sync_ran
+from tests.metrics.factories import (
+    HistoryWriter,
+    PostDailyFactory,
+    PostFactory,
+    PostMetricsFactory,
+    sync_ran,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +115,56 @@ def test_the_top_posts_are_the_first_rows_of_the_whole_list(account):
     assert chunked == [p.pk for p in reversed(posts)]
     assert [r.post_id for r in top] == chunked[:4]
     assert total == 7
+
+
+def test_ranking_a_period_by_its_two_ends_agrees_with_adding_up_its_days():
+    """Top Posts rank by what each Post earned in the period, read on its first and last daily
+    rows there instead of adding up all its days: the two must agree on every shape of history
+    the sync writes (split gains, birth inside the period, a first reading after day 30 whose
+    gain is unknown, a count that falls, readings that stop, an unchanged reading)."""
+    from metrics.selectors.posts import (
+        _first_per_account,
+        _first_per_account_sql,
+        _rank_activity,
+        _rank_activity_by_end_points,
+    )
+
+    team = TeamFactory(time_zone="America/New_York")
+    account = XAccountFactory(team=team, connected_at=datetime(2026, 1, 1, tzinfo=UTC))
+    history = HistoryWriter()
+
+    def read(post, day, hour, context="public", **counts):
+        at = datetime(2026, 3, day, hour, tzinfo=UTC)
+        history.observe_post(post, at, context, **counts)
+
+    def post(day, hour=9):
+        return PostFactory(account=account, created_at=datetime(2026, 3, day, hour, tzinfo=UTC))
+
+    late = PostFactory(account=account, created_at=datetime(2026, 1, 5, tzinfo=UTC))
+    steady, born_inside, falling, stopped, unchanged = post(1), post(12), post(2), post(3), post(4)
+    for n, day in enumerate((2, 5, 9, 10, 14, 20)):
+        read(steady, day, 15, impression_count=400 * (n + 1), like_count=10 * n)
+        read(steady, day, 15, "organic", impression_count=300 * (n + 1), url_link_clicks=n)
+    read(born_inside, 12, 20, impression_count=900, like_count=4)
+    read(born_inside, 16, 3, impression_count=1500, like_count=9)
+    read(late, 11, 8, impression_count=70_000, like_count=800)
+    read(late, 13, 8, impression_count=70_450, like_count=806)
+    read(falling, 3, 10, impression_count=500, like_count=40)
+    read(falling, 12, 10, impression_count=520, like_count=31)
+    read(stopped, 4, 10, impression_count=800, like_count=5)
+    read(unchanged, 5, 10, impression_count=300, like_count=2)
+    read(unchanged, 13, 10, impression_count=300, like_count=2)
+    history.flush()
+
+    for period in (Period(date(2026, 3, 10), date(2026, 3, 16)),
+                   Period(date(2026, 3, 6), date(2026, 3, 12)),
+                   Period(date(2026, 3, 12), date(2026, 3, 12))):  # fmt: skip
+        scope = Scope(team, (account,), period)
+        for sort in map(
+            PostSort.parse, ("impression_count", "like_count", "url_link_clicks.organic")
+        ):
+            order = [F("rank").desc(nulls_last=True), F("post_id").desc()]
+            added = _first_per_account(_rank_activity(scope, sort), order, 10, ("post_id", "rank"))
+            ends = _first_per_account_sql(*_rank_activity_by_end_points(scope, sort), 10)
+            assert ends == added, (period, sort)
+            assert ends, (period, sort)
