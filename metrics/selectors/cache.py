@@ -59,20 +59,26 @@ def history_revised(*, account_id: int) -> None:
     cache.set(_history_key(account_id), clock.time_ns(), timeout=None)
 
 
-def _history_versions(account_ids: Sequence[int]) -> str:
-    """Where an account has no version yet (or the cache lost it), a new one: an entry cached
-    under a lost version can never be read again."""
+def _history_version_of(account_ids: Sequence[int]) -> dict[int, int]:
+    """Each account's history version. Where an account has none yet (or the cache lost it),
+    a new one: an entry cached under a lost version can never be read again."""
     keys = {pk: _history_key(pk) for pk in sorted(account_ids)}
     found = cache.get_many(list(keys.values()))
     missing = {key: clock.time_ns() for key in keys.values() if key not in found}
     if missing:
         cache.set_many(missing, timeout=None)
         found.update(missing)
-    return ",".join(f"{pk}={found[key]}" for pk, key in keys.items())
+    return {pk: found[key] for pk, key in keys.items()}
 
 
-def _cache_key(scope: Scope, kind: str, account: XAccount, *parts, final: bool) -> str:
-    version = "final" if final else account_version(account)
+def _history_versions(account_ids: Sequence[int]) -> str:
+    return ",".join(f"{pk}={v}" for pk, v in _history_version_of(account_ids).items())
+
+
+def _cache_key(
+    scope: Scope, kind: str, account: XAccount, *parts, final: bool, history: int = 0
+) -> str:
+    version = f"final-{history}" if final else account_version(account)
     tail = ":".join(str(p) for p in parts)
     return f"quartile:{kind}:{CACHE_VERSION}:{scope.team.time_zone}:{account.pk}:{version}:{tail}"
 
@@ -88,8 +94,13 @@ def _per_account(
 ) -> dict[int, object]:
     """One value per account in scope: from the cache, or `compute` over the accounts that
     are not cached (a sub-scope) in one go. Cached under each account's sync state, or for
-    long when `final` (nothing can change it any more)."""
-    keys = {a.pk: _cache_key(scope, kind, a, *parts, final=final) for a in scope.accounts}
+    long when `final` (nothing can change it any more, but a reading that splits its gain back
+    into final days: under the account's history version)."""
+    history = _history_version_of(scope.account_ids) if final else {}
+    keys = {
+        a.pk: _cache_key(scope, kind, a, *parts, final=final, history=history.get(a.pk, 0))
+        for a in scope.accounts
+    }
     cached = cache.get_many(list(keys.values()))
     values = {pk: cached[key] for pk, key in keys.items() if key in cached}
     stale = tuple(a for a in scope.accounts if a.pk not in values)

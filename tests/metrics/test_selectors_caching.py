@@ -11,6 +11,7 @@ from metrics.selectors import (
     Period,
     PostSort,
     Scope,
+    history_revised,
     overview,
     team_accounts,
     team_today,
@@ -96,3 +97,26 @@ def test_top_posts_merge_each_accounts_first_posts_and_follow_their_syncs(team):
 
     assert [r.metrics["impression_count"].public for r in top] == [99, 40, 30]
     assert total == 7
+
+
+def test_a_final_periods_top_posts_follow_a_reading_that_splits_back_into_it(team):
+    account = XAccountFactory(team=team, connected_at=datetime(2026, 1, 1, tzinfo=team.tzinfo))
+    early, late = (
+        PostFactory(account=account, created_at=datetime(2026, 3, 1, hour, tzinfo=team.tzinfo))
+        for hour in (8, 9)
+    )
+    _impressions(early, date(2026, 3, 2), 100)
+    _impressions(late, date(2026, 3, 2), 50)
+    period = Period(date(2026, 3, 2), date(2026, 3, 3))
+
+    def order():
+        top, _ = top_posts(scope=_scope(team, period), sort=PostSort(), limit=2)
+        return [row.post_id for row in top]
+
+    assert order() == [early.pk, late.pk]
+    # A later reading of `late` splits its gain back over days that were final: the sync
+    # writes the rows and moves the account's history version.
+    _impressions(late, date(2026, 3, 3), 80)
+    history_revised(account_id=account.pk)
+
+    assert order() == [late.pk, early.pk]
