@@ -12,9 +12,9 @@ from django import forms
 from django.http import QueryDict
 
 from accounts.models import Team, XAccount
-from metrics.selectors import Period, PeriodMode, Scope, team_today
+from metrics.selectors import PRESET_DAYS, Period, PeriodMode, Scope, team_today
 
-PRESETS = {"7": 7, "28": 28, "90": 90}
+PRESETS = {str(days): days for days in PRESET_DAYS}
 RANGE_CHOICES = [*((k, f"{v} days") for k, v in PRESETS.items()), ("custom", "Custom")]
 DEFAULT_PRESET = "28"
 MAX_CUSTOM_DAYS = 366

@@ -14,7 +14,7 @@ from metrics import selectors
 from metrics.models import Post
 from metrics.selectors import DAILY_CHART_METRICS, POST_METRICS, PeriodMode, PostSort
 
-TOP_POSTS = 20
+TOP_POSTS = selectors.TOP_POSTS
 TOP_VIDEOS = 25
 # The Posts table's columns: (metric, contexts shown); each header sorts by its column.
 POST_TABLE = (

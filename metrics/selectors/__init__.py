@@ -66,6 +66,8 @@ from metrics.selectors.posts import (
     POST_METRIC_COLUMNS,
     POST_TABLE_COLUMNS,
     POST_VALUES,
+    PRESET_DAYS,
+    TOP_POSTS,
     VIDEO_METRIC_COLUMNS,
     PostSort,
     post_row,
@@ -73,6 +75,7 @@ from metrics.selectors.posts import (
     post_table,
     post_table_sql,
     top_posts,
+    warm_top_posts,
 )
 from metrics.selectors.rows import (
     AccountState,
@@ -141,8 +144,10 @@ __all__ = [
     "POST_METRIC_COLUMNS",
     "POST_TABLE_COLUMNS",
     "POST_VALUES",
+    "PRESET_DAYS",
     "RUNNING_AT_MOST",
     "SPLIT_NOT_REPORTED",
+    "TOP_POSTS",
     "UNREPORTED",
     "UNSPLIT_CONTEXTS",
     "VIDEO_AFTER_30",
@@ -208,4 +213,5 @@ __all__ = [
     "top_videos",
     "video_funnel",
     "video_rows",
+    "warm_top_posts",
 ]

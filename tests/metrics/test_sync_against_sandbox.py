@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 import xapi
 from metrics.models import (
@@ -16,6 +18,7 @@ from metrics.models import (
     SyncRun,
 )
 from metrics.planner import PRIVATE, PUBLIC, private_cutoff
+from metrics.selectors import TOP_POSTS, Period, PostSort, Scope, team_today, top_posts
 from tests.metrics.syncing import run_sync, sandbox_account, truth_client
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +188,20 @@ def test_private_metrics_freeze_when_a_post_turns_30_days_old(x_sandbox, frozen,
     assert public_after.impression_count >= public_before.impression_count
     week_old.refresh_from_db()
     assert week_old.private_metrics_until < later
+
+
+def test_a_sync_ranks_the_accounts_top_posts_for_the_next_page_view(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    run = run_sync(account)
+    assert run.outcome == SyncRun.Outcome.SUCCEEDED, run.error
+    account.refresh_from_db()
+    scope = Scope(team, (account,), Period.last(28, today=team_today(team)))
+
+    # Only the shown Posts' rows are read: the ranking is the sync's, cached.
+    with CaptureQueriesContext(connection) as queries:
+        top, total = top_posts(scope=scope, sort=PostSort(), limit=TOP_POSTS)
+
+    assert len(top) == TOP_POSTS and total > TOP_POSTS
+    assert not [q for q in queries if "row_number()" in q["sql"].lower()]
+    gains = [row.metrics["impression_count"].public for row in top]
+    assert gains == sorted(gains, reverse=True)
