@@ -279,20 +279,40 @@ def _post_snapshots(cursor, p) -> int:
 
 
 def _rollups(cursor, label, owner, snapshot, daily, latest, counts, born, p) -> int:
-    """Rollups of one kind from its snapshots: the end-of-day values and the day's gain."""
+    """Rollups of one kind from its snapshots, as the sync writes them (metrics.lifeline): the
+    end-of-day values and the day's gain; the gain between two readings on different days is
+    split over the days in between (in proportion to time here, not by an age curve: the
+    benchmark needs the rows' shape, not the split's accuracy) and marked estimated; 0 before
+    the object existed, unknown when first seen later."""
     values = ", ".join(counts)
-    gains = ", ".join(
-        f"CASE WHEN prev_day IS NOT NULL THEN {c} - prev_{c} "
-        f"WHEN day = born_on THEN {c} END" for c in counts
-    )  # fmt: skip
+    span = "coalesce(day - prev_day, 1)"
+    at = (
+        "CASE WHEN prev_day IS NULL THEN {c} ELSE prev_{c} + ({c} - prev_{c}) * ({k}) / "
+        + span
+        + " END"
+    )
+    interpolated = ", ".join(at.format(c=c, k="g.k") for c in counts)
+    gain = (
+        "CASE WHEN prev_day IS NOT NULL THEN ("
+        + at.format(c="{c}", k="g.k")
+        + ") - ("
+        + at.format(c="{c}", k="g.k - 1")
+        + ") WHEN day = born_on THEN {c} END"
+    )
+    gains = ", ".join(gain.format(c=c) for c in counts)
+    estimated = ", ".join(
+        f"CASE WHEN {span} > 1 THEN {gain.format(c=c)} WHEN {c} IS NOT NULL THEN 0 END"
+        for c in counts
+    )
     lags = ", ".join(f"lag({c}) OVER w AS prev_{c}" for c in counts)
     rows = _run(
         cursor,
         f"{label} rollups",
         f"""
         INSERT INTO {daily} ({owner}_id, account_id, day, context, {values},
-            {", ".join(f"{c}_gain" for c in counts)})
-        SELECT {owner}_id, account_id, day, context, {values}, {gains}
+            {", ".join(f"{c}_gain" for c in counts)}, {", ".join(f"{c}_estimated" for c in counts)})
+        SELECT {owner}_id, account_id, coalesce(prev_day, day - 1) + g.k, context,
+            {interpolated}, {gains}, {estimated}
         FROM (
             SELECT eod.*, lag(day) OVER w AS prev_day, {lags}
             FROM (
@@ -306,6 +326,7 @@ def _rollups(cursor, label, owner, snapshot, daily, latest, counts, born, p) -> 
             ) eod
             WINDOW w AS (PARTITION BY {owner}_id, context ORDER BY day)
         ) ranked
+        CROSS JOIN LATERAL generate_series(1, {span}) AS g(k)
         """,
         p,
     )
@@ -443,7 +464,7 @@ def _sync_runs(cursor, p) -> int:
 
 
 DATABASE = "quartile_bench_dashboard"
-VERSION = 2  # 2: the days past day 30 and the accounts' daily sums
+VERSION = 3  # 2: the days past day 30 and the accounts' daily sums; 3: days between readings
 
 
 def prepare() -> dict:
