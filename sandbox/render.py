@@ -325,6 +325,12 @@ class Renderer:
         ]
 
 
+# Real X leaves these counters out of a Post's private groups when they are 0 (BluebirdPS#159,
+# a client library's maintainer: `url_link_clicks` is absent on Posts without a link; 2025
+# fixtures of own Posts in constata-eu/asami: `non_public_metrics: {"impression_count": 0}`).
+OMITTED_WHEN_ZERO = ("url_link_clicks", "user_profile_clicks")
+
+
 def _metric_objects(metrics: PostMetrics | MediaMetrics, wanted: frozenset[str]) -> dict:
     """The metric objects of a Post or a media item that the request asked for, by X's names."""
     readers = {
@@ -333,4 +339,11 @@ def _metric_objects(metrics: PostMetrics | MediaMetrics, wanted: frozenset[str])
         "organic_metrics": metrics.organic.as_dict,
         "promoted_metrics": metrics.promoted.as_dict,
     }
-    return {name: read() for name, read in readers.items() if name in wanted}
+    objects = {name: read() for name, read in readers.items() if name in wanted}
+    if isinstance(metrics, PostMetrics):
+        for name, counts in objects.items():
+            if name != "public_metrics":
+                for counter in OMITTED_WHEN_ZERO:
+                    if counts.get(counter) == 0:
+                        del counts[counter]
+    return objects

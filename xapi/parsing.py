@@ -60,15 +60,20 @@ def _count(obj: dict[str, Any], key: str) -> int | None:
 
 
 def _metrics(cls: type[MetricsT], value: object) -> MetricsT | None:
-    """A metrics record, or None when X did not send the object at all."""
+    """A metrics record, or None when X did not send the object at all. A counter the record
+    says X omits when zero is 0 when absent (not when present and unreadable)."""
     if not isinstance(value, dict):
         return None
+    omitted_when_zero = getattr(cls, "OMITTED_WHEN_ZERO", frozenset())
     counts = {}
     for metric in fields(cls):
-        count = _count(value, metric.name)
-        if count is None and metric.name in _RENAMED_METRICS:
-            count = _count(value, _RENAMED_METRICS[metric.name])
-        counts[metric.name] = count
+        name = metric.name
+        count = _count(value, name)
+        if count is None and name in _RENAMED_METRICS:
+            count = _count(value, _RENAMED_METRICS[name])
+        if count is None and name in omitted_when_zero and name not in value:
+            count = 0
+        counts[name] = count
     return cls(**counts)
 
 

@@ -1,10 +1,12 @@
-"""Typed records of what X returns. A metric X did not send is None, never 0."""
+"""Typed records of what X returns. A metric X did not send is None, never 0, but for the
+counters X leaves out of a metrics object it did send when they are zero (`OMITTED_WHEN_ZERO`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 # Problem types of a private field the token may not see (x-api.md §1.3; spec 2.166 and 2.167).
 _FIELD_AUTHORIZATION_TYPES = frozenset({"not-authorized-for-field", "field-unauthorized"})
@@ -20,12 +22,22 @@ class PostPublicMetrics:
     impression_count: int | None
 
 
+# Real X leaves these out of a Post's private metrics when they are 0: `url_link_clicks` on a
+# Post without a link, `user_profile_clicks` when nobody clicked (BluebirdPS#159, a client
+# library's maintainer; 2025 fixtures of own Posts in constata-eu/asami show
+# `non_public_metrics: {"impression_count": 0}`). In an object X did send, their absence means 0;
+# a group X did not send is None.
+ZERO_WHEN_OMITTED = frozenset({"url_link_clicks", "user_profile_clicks"})
+
+
 @dataclass(frozen=True, slots=True)
 class PostNonPublicMetrics:
     impression_count: int | None
     url_link_clicks: int | None
     user_profile_clicks: int | None
     engagements: int | None
+
+    OMITTED_WHEN_ZERO: ClassVar[frozenset[str]] = ZERO_WHEN_OMITTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +50,8 @@ class PostContextMetrics:
     retweet_count: int | None
     url_link_clicks: int | None
     user_profile_clicks: int | None
+
+    OMITTED_WHEN_ZERO: ClassVar[frozenset[str]] = ZERO_WHEN_OMITTED
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,3 +205,18 @@ def test_a_sync_ranks_the_accounts_top_posts_for_the_next_page_view(x_sandbox, f
     assert not [q for q in queries if "row_number()" in q["sql"].lower()]
     gains = [row.metrics["impression_count"].public for row in top]
     assert gains == sorted(gains, reverse=True)
+
+
+def test_a_post_without_a_link_has_zero_link_clicks_not_unknown(x_sandbox, frozen, team):
+    """X leaves `url_link_clicks` out of the private metrics of a Post without a link."""
+    account = sandbox_account(x_sandbox, team, BRAND)
+    assert run_sync(account).outcome == SyncRun.Outcome.SUCCEEDED
+    private = PostMetrics.objects.filter(
+        post__account=account, context__in=[Context.NON_PUBLIC, Context.ORGANIC]
+    )
+    without_link = private.exclude(post__text__contains="https://")
+
+    assert without_link.count() > 10
+    assert not without_link.exclude(url_link_clicks=0).exists()
+    assert private.filter(url_link_clicks__gt=0).exists()
+    assert not private.filter(url_link_clicks__isnull=True).exists()

@@ -9,6 +9,7 @@ from tests.sandbox.openapi import assert_valid
 
 PRIVATE = "non_public_metrics,organic_metrics"
 NON_PUBLIC_FIELDS = ["engagements", "impression_count", "url_link_clicks", "user_profile_clicks"]
+NON_PUBLIC_ORDER = ["impression_count", "url_link_clicks", "user_profile_clicks", "engagements"]
 SPLIT_FIELDS = [
     "impression_count",
     "like_count",
@@ -59,14 +60,35 @@ def test_the_author_sees_private_metrics_of_recent_posts(sandbox_clean):
     body = _lookup(sandbox_clean, token, ids, **{"tweet.fields": PRIVATE})
     assert "errors" not in body
     assert len(body["data"]) == len(ids)
+    omitted = set()
     for post in body["data"]:
-        assert list(post["non_public_metrics"]) == [
-            "impression_count",
-            "url_link_clicks",
-            "user_profile_clicks",
-            "engagements",
-        ]
-        assert sorted(post["organic_metrics"]) == SPLIT_FIELDS
+        # X's order, less the counters it leaves out when zero (render.OMITTED_WHEN_ZERO).
+        sent = list(post["non_public_metrics"])
+        assert [f for f in NON_PUBLIC_ORDER if f in sent] == sent
+        assert {"impression_count", "engagements"} <= set(sent)
+        for group in ("non_public_metrics", "organic_metrics"):
+            missing = set(SPLIT_FIELDS if "organic" in group else NON_PUBLIC_FIELDS)
+            missing -= set(post[group])
+            assert missing <= {"url_link_clicks", "user_profile_clicks"}, (group, missing)
+            omitted |= missing
+    assert "url_link_clicks" in omitted, "some Posts have no link, so X leaves the counter out"
+
+
+def test_x_leaves_out_a_zero_counter_but_never_a_counted_one(sandbox_clean):
+    _now, token, posts = _brand(sandbox_clean)
+    ids = [p["id"] for p in _recent_originals(posts)]
+    body = _lookup(sandbox_clean, token, ids, **{"tweet.fields": PRIVATE + ",entities"})
+    linked = without = 0
+    for post in body["data"]:
+        has_link = bool(post.get("entities", {}).get("urls"))
+        clicks = post["non_public_metrics"].get("url_link_clicks")
+        if has_link and post["non_public_metrics"]["impression_count"] > 1000:
+            linked += 1
+            assert clicks, post["id"]  # a counted click is always sent
+        if not has_link:
+            without += 1
+            assert clicks is None, post["id"]  # zero: left out
+    assert linked and without
 
 
 def test_it_drops_a_post_whose_private_fields_the_token_may_not_see(sandbox_clean):

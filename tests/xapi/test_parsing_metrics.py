@@ -195,3 +195,27 @@ def test_unknown_keys_and_odd_values_never_break_parsing(metrics):
     counts = [getattr(post.public_metrics, name) for name in PostPublicMetrics.__slots__]
     assert all(count is None or isinstance(count, int) for count in counts)
     assert not any(isinstance(count, bool) for count in counts)
+
+
+def test_a_click_counter_x_left_out_of_a_group_it_sent_is_zero():
+    """Real X omits `url_link_clicks` (no link) and `user_profile_clicks` when they are 0."""
+    body = {
+        "data": [
+            {
+                "id": "1",
+                "text": "no link here",
+                "non_public_metrics": {"impression_count": 0},
+                "organic_metrics": {"impression_count": 40, "like_count": 2, "reply_count": 0,
+                                    "retweet_count": 0, "user_profile_clicks": "x"},
+            }
+        ]
+    }  # fmt: skip
+
+    (post,) = parse_posts_response(body, endpoint=ENDPOINT).posts
+
+    assert post.non_public_metrics == PostNonPublicMetrics(
+        impression_count=0, url_link_clicks=0, user_profile_clicks=0, engagements=None
+    )
+    assert post.organic_metrics.url_link_clicks == 0
+    assert post.organic_metrics.user_profile_clicks is None  # sent, but unreadable: not a zero
+    assert post.promoted_metrics is None  # a group X did not send stays unknown
