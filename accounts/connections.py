@@ -47,6 +47,8 @@ def _message_for(error: xapi.XError) -> str:
         return "That sign-in with X did not come from this browser session. Please start again."
     if isinstance(error, xapi.CodeRejected):
         return "X did not accept the sign-in (it may have taken too long). Please try again."
+    if isinstance(error, xapi.ClientNotEnrolled):
+        return error.advice()
     if isinstance(error, xapi.CallbackNotConfirmed | xapi.ClientRejected):
         return "X refused our app's settings (callback URL or keys). Tell your administrator."
     if isinstance(error, xapi.Timeout | xapi.ConnectionFailed | xapi.ServerError):

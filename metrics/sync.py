@@ -162,6 +162,9 @@ def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
             )
         except xapi.Unauthorized as exc:
             _needs_reauth(state, exc)
+        except xapi.ClientNotEnrolled as exc:
+            logger.error("X does not serve the app (account %s): %s", account_id, _describe(exc))
+            _defer(state, until=state.now() + timedelta(hours=1), reason=exc.advice(), failed=True)
         except xapi.XError as exc:
             if not exc.permanent:
                 _finish_run(state, SyncRun.Outcome.FAILED, _describe(exc))

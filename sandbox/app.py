@@ -167,6 +167,8 @@ class SandboxApp:
             return problems.usage_capped("Monthly", demo_account)
         if kind == "credits_depleted":
             return problems.credits_depleted(demo_account)
+        if kind == "client_forbidden":
+            return problems.client_forbidden(sandbox.config.oauth2_client_id)
         if kind == "revoked":
             oauth1 = (request.header("Authorization") or "").lower().startswith("oauth ")
             return problems.invalid_or_expired_token() if oauth1 else problems.unauthorized()

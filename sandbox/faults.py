@@ -16,6 +16,7 @@ FAULT_KINDS = (
     "usage_cap",  # 429 UsageCapExceeded
     "credits_depleted",  # 402 CreditsDepleted
     "revoked",  # 401 as for a revoked token
+    "client_forbidden",  # 403 client-not-enrolled: the app is outside a Project or lacks access
 )
 
 

@@ -96,6 +96,26 @@ def credits_depleted(account_id: str) -> Response:
     )
 
 
+def client_forbidden(client_id: str) -> Response:
+    """403 client-not-enrolled: a developer app outside a Project or without the access the
+    endpoint needs (x-api.md §2.8, X's response-codes page; spec 2.166 ClientForbiddenProblem).
+    The `type` is on api.x.com, as X's page shows it."""
+    return json_response(
+        {
+            "client_id": client_id,
+            "required_enrollment": "Appropriate Level of API Access",
+            "registration_url": "https://developer.x.com/en/portal/product",
+            "title": "Client Forbidden",
+            "detail": "This request must be made using an approved developer account that is "
+            "enrolled in the requested endpoint. Learn more by visiting our documentation.",
+            "reason": "client-not-enrolled",
+            "type": "https://api.x.com/2/problems/client-forbidden",
+        },
+        403,
+        JSON,
+    )
+
+
 def v1_error(status: int, code: int, message: str) -> Response:
     """The v1.1 shape OAuth 1.0a failures use: {"errors":[{"code":32,"message":…}]}."""
     return json_response({"errors": [{"code": code, "message": message}]}, status)

@@ -9,6 +9,7 @@ from xapi.config import XApp, XEndpoints
 from xapi.errors import (
     AccessDenied,
     CallbackNotConfirmed,
+    ClientNotEnrolled,
     ClientRejected,
     CodeRejected,
     ConnectionFailed,
@@ -71,6 +72,7 @@ __all__ = [
     "OAUTH2_SCOPES",
     "AccessDenied",
     "CallbackNotConfirmed",
+    "ClientNotEnrolled",
     "ClientRejected",
     "CodeRejected",
     "ConnectionFailed",

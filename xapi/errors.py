@@ -144,6 +144,41 @@ class Forbidden(XError):
     """HTTP 403: wrong kind of authentication, or the app is not enrolled (x-api.md §2.8)."""
 
 
+_DEVELOPER_HOSTS = frozenset({"developer.x.com", "developer.twitter.com"})
+
+
+class ClientNotEnrolled(Forbidden):
+    """HTTP 403 ``client-not-enrolled``: X does not serve this developer app (outside a Project,
+    or without the access the endpoint needs). Only the app's owner can fix it, in X's developer
+    portal; ``registration_url`` is where X says to go, when it says."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        required_enrollment: str | None = None,
+        registration_url: str | None = None,
+        endpoint: str | None = None,
+        problem: Problem | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, problem=problem)
+        self.required_enrollment = required_enrollment
+        # Only a link to X's own developer site is passed on to people.
+        host = urlsplit(registration_url or "").hostname or ""
+        trusted = host in _DEVELOPER_HOSTS and registration_url.startswith("https://")
+        self.registration_url = registration_url if trusted else None
+
+    def advice(self) -> str:
+        """What to tell the people who see it: retrying does not help, the app's owner must act."""
+        needed = f" (X asks for: {self.required_enrollment})" if self.required_enrollment else ""
+        where = self.registration_url or "https://developer.x.com/en/portal/dashboard"
+        return (
+            f"X does not serve this Quartile installation's developer app{needed}: the app must "
+            "belong to a Project with the access the X API needs. Whoever manages the app on X "
+            f"must fix it in X's developer portal ({where}); trying again will not help until then."
+        )
+
+
 class NotFound(XError):
     """HTTP 404: the resource does not exist (deleted Posts may answer this; x-api.md §2.4)."""
 

@@ -8,6 +8,7 @@ from http import HTTPStatus
 import requests
 
 from xapi.errors import (
+    ClientNotEnrolled,
     ClientRejected,
     CreditsDepleted,
     Forbidden,
@@ -103,6 +104,17 @@ def error_from_response(
         reset_at = window.reset_at if window else now + RATE_LIMIT_WINDOW
         return RateLimited(message, reset_at=reset_at, endpoint=endpoint, problem=problem)
     if status == HTTPStatus.FORBIDDEN:
+        if isinstance(body, dict) and (
+            body.get("reason") == "client-not-enrolled"
+            or (problem and problem.type_suffix == "client-forbidden")
+        ):
+            return ClientNotEnrolled(
+                message,
+                required_enrollment=_text(body.get("required_enrollment")),
+                registration_url=_text(body.get("registration_url")),
+                endpoint=endpoint,
+                problem=problem,
+            )
         return Forbidden(message, endpoint=endpoint, problem=problem)
     if status == HTTPStatus.NOT_FOUND:
         return NotFound(message, endpoint=endpoint, problem=problem)

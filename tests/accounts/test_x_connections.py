@@ -140,6 +140,20 @@ def test_an_unreachable_x_leaves_a_clear_message_and_nothing_stored(
     assert not XAccount.objects.exists()
 
 
+def test_an_app_x_does_not_serve_tells_the_admin_what_to_fix(
+    method, x_sandbox, client_for, team, admin
+):
+    client = client_for(admin)
+    started = start(client, team, method)
+    location = consent(started.url, BRAND)
+    x_sandbox.fault("client_forbidden", count=1, path="/2/users/me")
+    response = callback(client, location)
+    (message,) = [m for m in messages_of(response) if "developer" in m]
+    assert "developer portal" in message and "https://developer.x.com/" in message
+    assert "Please try again" not in message
+    assert not XAccount.objects.exists()
+
+
 def test_the_callback_url_comes_from_settings_not_from_the_host_header(
     method, x_sandbox, settings, client_for, team, admin
 ):

@@ -98,6 +98,17 @@ def test_depleted_credits_defer_with_a_reason_for_the_admin(x_sandbox, frozen, t
     assert "credits" in account.deferral_reason
 
 
+def test_an_app_x_does_not_serve_fails_the_sync_with_what_to_fix(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, SMALL)
+    x_sandbox.fault("client_forbidden", count=1)
+    run = run_sync(account)  # no retry: retrying cannot help
+    account.refresh_from_db()
+    assert run.outcome == SyncRun.Outcome.FAILED
+    assert "developer portal" in account.last_error
+    assert "https://developer.x.com/" in account.deferral_reason
+    assert account.next_sync_at > timezone.now() + timedelta(minutes=30)
+
+
 @pytest.mark.parametrize("kind", ["503", "500", "malformed_json", "reset"])
 def test_a_transient_failure_raises_for_a_retry_and_keeps_the_claim(kind, x_sandbox, frozen, team):
     account = sandbox_account(x_sandbox, team, SMALL)

@@ -129,6 +129,18 @@ def test_credits_depleted_answers_402(sandbox_clean, me):
     assert_valid(body, "Problem")
 
 
+def test_client_forbidden_answers_403_client_not_enrolled(sandbox_clean, me):
+    sandbox_clean.fault("client_forbidden")
+    answer = me()
+    assert answer.status_code == 403
+    body = answer.json()
+    assert (body["title"], body["reason"]) == ("Client Forbidden", "client-not-enrolled")
+    assert body["type"] == "https://api.x.com/2/problems/client-forbidden"
+    assert body["registration_url"].startswith("https://developer.x.com/")
+    assert_valid(body, "Problem")
+    assert me().status_code == 200  # one request only
+
+
 def test_revoked_answers_401_as_for_a_revoked_token(sandbox_clean, me):
     sandbox_clean.fault("revoked", count=2)
     answer = me()

@@ -7,6 +7,7 @@ import pytest
 
 from tests.xapi.fake_x import Canned
 from xapi import (
+    ClientNotEnrolled,
     CreditsDepleted,
     Forbidden,
     InvalidRequest,
@@ -31,7 +32,7 @@ CASES = [
     ("error_401_oauth1_invalid_token", TokenRevoked, True),
     ("error_402_credits_depleted", CreditsDepleted, True),
     ("error_403_unsupported_authentication", Forbidden, True),
-    ("error_403_client_forbidden", Forbidden, True),
+    ("error_403_client_forbidden", ClientNotEnrolled, True),
     ("error_429_rate_limit_v2", RateLimited, False),
     ("error_429_rate_limit_v1", RateLimited, False),
     ("error_429_usage_cap", UsageCapped, True),
@@ -130,3 +131,28 @@ def test_every_error_is_an_xerror_with_a_readable_message(fake_x, endpoints, htt
         lookup(endpoints, http)
 
     assert str(raised.value).startswith("GET /2/tweets: HTTP 403 Unsupported Authentication")
+
+
+def test_an_app_x_does_not_serve_says_what_to_fix_and_where(fake_x, endpoints, http):
+    fake_x.on("GET /2/tweets", Canned.sample("error_403_client_forbidden"))
+
+    with pytest.raises(ClientNotEnrolled) as raised:
+        lookup(endpoints, http)
+
+    advice = raised.value.advice()
+    assert "Standard Basic" in advice
+    assert "https://developer.twitter.com/en/account" in advice
+    assert "will not help" in advice
+
+
+def test_a_registration_link_outside_xs_developer_site_is_not_passed_on(fake_x, endpoints, http):
+    body = {"title": "Client Forbidden", "reason": "client-not-enrolled",
+            "registration_url": "https://evil.example/phish",
+            "type": "https://api.twitter.com/2/problems/client-forbidden"}  # fmt: skip
+    fake_x.on("GET /2/tweets", Canned(status=HTTPStatus.FORBIDDEN, body=body))
+
+    with pytest.raises(ClientNotEnrolled) as raised:
+        lookup(endpoints, http)
+
+    assert raised.value.registration_url is None
+    assert "evil.example" not in raised.value.advice()
