@@ -19,13 +19,27 @@ class RateLimitWindow:
     reset_at: datetime
 
 
+# The 15-minute window, then the 24-hour ones some answers carry as well (x-api.md §9:
+# `x-user-limit-24hour-*` and `x-app-limit-24hour-*`, seen on real answers in 2026).
+_WINDOW_HEADERS = tuple(
+    tuple(f"{prefix}-{part}" for part in ("limit", "remaining", "reset"))
+    for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
+)
+
+
 def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitWindow | None:
-    """The window reported by ``x-rate-limit-limit/-remaining/-reset``, if all three parse."""
-    return _window(
-        headers.get("x-rate-limit-limit"),
-        headers.get("x-rate-limit-remaining"),
-        headers.get("x-rate-limit-reset"),
-    )
+    """The window that decides when to ask again: a spent one, the one that resets last when
+    several are (a spent 24-hour window outlasts the 15-minute one); otherwise the first that
+    parses, the 15-minute one when X sent it."""
+    windows = [
+        window
+        for names in _WINDOW_HEADERS
+        if (window := _window(*(headers.get(name) for name in names))) is not None
+    ]
+    spent = [window for window in windows if window.remaining <= 0]
+    if spent:
+        return max(spent, key=lambda window: window.reset_at)
+    return windows[0] if windows else None
 
 
 def _window(limit: object, remaining: object, reset: object) -> RateLimitWindow | None:

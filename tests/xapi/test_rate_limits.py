@@ -177,3 +177,47 @@ def test_windows_are_judged_by_xs_clock_from_the_date_header(fake_x, endpoints, 
         with pytest.raises(RateLimited) as refused:
             client.get_me()
     assert refused.value.refused_before_sending
+
+
+def test_a_spent_24_hour_window_outlasts_the_15_minute_one(fake_x, endpoints, http):
+    """Some answers carry 24-hour limits too; when one is spent, its reset decides."""
+    tomorrow = NOW + timedelta(hours=20)
+    day_limit = {
+        "x-user-limit-24hour-limit": "1000",
+        "x-user-limit-24hour-remaining": "0",
+        "x-user-limit-24hour-reset": str(int(tomorrow.timestamp())),
+    }
+    fake_x.on(
+        "GET /2/tweets",
+        Canned(status=429, body={"title": "Too Many Requests"},
+               headers={**limit_headers(remaining=0), **day_limit}),
+    )  # fmt: skip
+
+    with client(endpoints, http) as x:
+        with pytest.raises(RateLimited) as raised:
+            x.lookup_posts(ids=["1"], metrics=MetricGroup.PUBLIC)
+        with pytest.raises(RateLimited) as refused:
+            x.lookup_posts(ids=["1"], metrics=MetricGroup.PUBLIC)
+
+    assert raised.value.reset_at == refused.value.reset_at == tomorrow
+    assert len(fake_x.requests) == 1
+
+
+def test_a_24_hour_window_with_room_left_does_not_hold_back_the_15_minute_one(
+    fake_x, endpoints, http
+):
+    later = NOW + timedelta(hours=20)
+    day_limit = {
+        "x-app-limit-24hour-limit": "10000",
+        "x-app-limit-24hour-remaining": "9000",
+        "x-app-limit-24hour-reset": str(int(later.timestamp())),
+    }
+    fake_x.on(
+        "GET /2/tweets",
+        Canned(body={"data": []}, headers={**limit_headers(remaining=5), **day_limit}),
+    )
+
+    with client(endpoints, http) as x:
+        x.lookup_posts(ids=["1"], metrics=MetricGroup.PUBLIC)
+
+    assert x.rate_limits.window("GET /2/tweets") == RateLimitWindow(900, 5, RESET)
