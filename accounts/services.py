@@ -223,6 +223,27 @@ def _lock_owners(team: Team) -> list[Membership]:
     return list(Membership.objects.select_for_update().filter(team=team, role=Role.OWNER))
 
 
+def _withdraw_invitations_of(
+    membership: Membership, *, above: Role | None, actor: Membership, why: str
+) -> None:
+    """Withdraw the pending invitations `membership`'s person created in its team that grant
+    more than `above` (None: all of them): powers they lost must not come back through an
+    invitation they sent (to a second address of their own, say)."""
+    pending = membership.team.invitations.pending().filter(invited_by=membership.user)
+    for invitation in pending.select_for_update():
+        if above is not None and ROLE_RANK[Role(invitation.role)] <= ROLE_RANK[above]:
+            continue
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            team=membership.team,
+            actor=actor.user,
+            verb=AuditEvent.Verb.INVITATION_REVOKED,
+            target=invitation.email,
+            data={"role": invitation.role, "reason": why},
+        )
+
+
 def _check_may_manage(actor: Membership, target: Membership) -> None:
     if target.role == Role.OWNER and actor.role != Role.OWNER:
         raise TeamRuleError("Only an owner can change or remove another owner.")
@@ -248,6 +269,9 @@ def membership_change_role(*, membership: Membership, role: Role, actor: Members
         target=membership.user.email,
         data={"from": previous, "to": role},
     )
+    if ROLE_RANK[Role(role)] < ROLE_RANK[Role(previous)]:
+        why = f"sent by {membership.user.email}, now {Role(role).label.lower()}"
+        _withdraw_invitations_of(membership, above=Role(role), actor=actor, why=why)
     return membership
 
 
@@ -269,3 +293,5 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
         target="" if leaving else membership.user.email,
         data={"role": membership.role},
     )
+    why = f"sent by {membership.user.email}, who " + ("left" if leaving else "was removed")
+    _withdraw_invitations_of(membership, above=None, actor=actor, why=why)

@@ -159,3 +159,46 @@ def test_only_an_owner_invites_an_owner(client_for, team, owner, admin):
 def test_a_member_cannot_invite(client_for, team, member):
     assert _invite(client_for(member), team).status_code == HTTPStatus.FORBIDDEN
     assert not Invitation.objects.exists()
+
+
+def _admin_invites_their_second_address(client_for, team, admin, role="admin"):
+    # As the invite form does; the factory keeps the token the mail would carry.
+    return InvitationFactory(team=team, email="second.me@example.com", role=role, invited_by=admin)
+
+
+def _second_address_accepts(client_for, invitation):
+    second = UserFactory(email="second.me@example.com")
+    response = client_for(second).post(reverse("invitation_accept", args=[invitation.token]))
+    return second, response
+
+
+@pytest.mark.parametrize("invited_role", ["admin", "member"])
+def test_a_removed_admin_cannot_walk_back_in_through_an_invitation_they_sent(
+    client_for, team, owner, admin, invited_role
+):
+    invitation = _admin_invites_their_second_address(client_for, team, admin, invited_role)
+    membership = Membership.objects.get(team=team, user=admin)
+
+    client_for(owner).post(reverse("team_member_remove", args=[team.slug, membership.pk]))
+
+    second, response = _second_address_accepts(client_for, invitation)
+    assert b"withdrawn" in response.content
+    assert not Membership.objects.filter(team=team, user=second).exists()
+    event = AuditEvent.objects.get(team=team, verb=AuditEvent.Verb.INVITATION_REVOKED)
+    assert event.target == "second.me@example.com" and "was removed" in event.data["reason"]
+
+
+def test_demoting_an_admin_withdraws_only_the_invitations_above_their_new_role(
+    client_for, team, owner, admin
+):
+    as_admin = _admin_invites_their_second_address(client_for, team, admin, "admin")
+    _invite(client_for(admin), team, email="colleague@example.com", role="member")
+    membership = Membership.objects.get(team=team, user=admin)
+
+    client_for(owner).post(
+        reverse("team_member_role", args=[team.slug, membership.pk]), {"role": "member"}
+    )
+
+    as_admin.refresh_from_db()
+    assert as_admin.status == "revoked"
+    assert Invitation.objects.get(email="colleague@example.com").status == "pending"
