@@ -22,6 +22,9 @@ SECRET_BEARING_MODULES = (
     "urllib3",
 )
 SENSITIVE_QUERY_PARAMETERS = re.compile(r"code|state|token|verifier|secret|denied", re.I)
+# The password of a URL with credentials (redis://:pw@host, postgresql://user:pw@host), in any
+# setting: REDIS_URL, CELERY_BROKER_URL and a cache's LOCATION match none of Django's names.
+URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+(?P<at>@)", re.I)
 
 
 def _bears_secrets(module: str) -> bool:
@@ -29,6 +32,12 @@ def _bears_secrets(module: str) -> bool:
 
 
 class QuartileExceptionReporterFilter(SafeExceptionReporterFilter):
+    def cleanse_setting(self, key, value):
+        cleansed = super().cleanse_setting(key, value)  # recurses into dicts and lists here
+        if isinstance(cleansed, str):
+            return URL_PASSWORD.sub(rf"\g<head>{self.cleansed_substitute}\g<at>", cleansed)
+        return cleansed
+
     def get_traceback_frame_variables(self, request, tb_frame):
         if _bears_secrets(tb_frame.f_globals.get("__name__", "")):
             return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]

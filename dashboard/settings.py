@@ -326,6 +326,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
+        # An unknown Host, an oversized body, too many fields: any anonymous client can cause
+        # them at will, so they are logged, never mailed (Django's default mails them).
+        "django.security": {"handlers": ["console"], "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # They log whole token responses, signed requests and request URLs at DEBUG.
         "requests_oauthlib": {"level": "WARNING"},
