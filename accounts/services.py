@@ -141,8 +141,10 @@ def invitation_url(token: str) -> str:
 
 def _send_invitation_email(invitation: Invitation, token: str) -> None:
     context = {"invitation": invitation, "url": invitation_url(token)}
+    # One line, whatever the stored name holds: a mail header cannot carry a line break.
+    team_name = " ".join(invitation.team.name.split())
     send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Join {invitation.team.name} on Quartile",
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Join {team_name} on Quartile",
         message=render_to_string("accounts/email/invitation.txt", context),
         from_email=None,
         recipient_list=[invitation.email],

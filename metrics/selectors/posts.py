@@ -449,7 +449,9 @@ def _rank_activity_by_end_points(scope: Scope, sort: PostSort) -> tuple[str, lis
     to `end` less, on its first row from `start`, the value minus the gain (unknown: 0). A few
     index probes per Post, however many days it has. The last row's value is the latest value
     when the period reaches the latest reading, unless X's latest lacks a count it left out
-    (the daily row carried the last value): then the row is read after all.
+    (the daily row carried the last value): then the row is read after all. One difference
+    from the sum: a Post whose only row in the period is a first reading of unknown gain ranks
+    as 0 there, not unknown; either way it ranks last, and its row shows the sum.
     """
     metric = POST_METRICS[sort.metric].key
     context = sort.contexts()[0]

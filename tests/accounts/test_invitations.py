@@ -202,3 +202,16 @@ def test_demoting_an_admin_withdraws_only_the_invitations_above_their_new_role(
     as_admin.refresh_from_db()
     assert as_admin.status == "revoked"
     assert Invitation.objects.get(email="colleague@example.com").status == "pending"
+
+
+def test_a_stored_team_name_with_a_line_break_still_sends_its_invitations(
+    client_for, team, admin, django_capture_on_commit_callbacks
+):
+    team.name = "Growth\nTeam"  # saved before names were checked
+    team.save(update_fields=["name"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(client_for(admin), team)
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert mail.outbox[-1].subject.endswith("Join Growth Team on Quartile")

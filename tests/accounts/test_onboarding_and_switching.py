@@ -73,3 +73,20 @@ def test_the_team_switcher_lists_every_team_of_the_person(client_for):
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert client.get(reverse("home")).url == reverse("account_login")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("daily_post_read_budget", "2147483648", b"less than or equal to 3000000"),
+        ("daily_post_read_budget", "-1", b"greater than or equal to 0"),
+        ("name", "Growth\nBcc: everyone@example.com", b"one line of text"),
+    ],
+)
+def test_out_of_bounds_team_settings_get_a_message_not_a_500(client_for, field, value, message):
+    data = {"name": "Growth", "time_zone": "UTC", "daily_post_read_budget": "10", field: value}
+    response = client_for(UserFactory()).post(reverse("team_create"), data)
+
+    assert response.status_code == HTTPStatus.OK
+    assert message in response.content
+    assert not Team.objects.exists()
