@@ -5,6 +5,7 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -68,8 +69,16 @@ def x_accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
 @require_POST
 def x_account_refresh(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     account = get_x_account_or_404(membership, pk)
-    if scheduler.request_sync_now(account, enqueue=enqueue_sync):
+    answer = scheduler.refresh_on_request(account, enqueue=enqueue_sync)
+    if answer.started:
         messages.success(request, f"Refreshing @{account.username} now.")
+    elif answer.not_before is not None:
+        at = timezone.localtime(answer.not_before, membership.team.tzinfo)
+        messages.info(
+            request,
+            f"@{account.username} synced moments ago; the next refresh is possible from "
+            f"{at:%H:%M} (each one spends the account's X rate limits).",
+        )
     elif account.status != account.Status.ACTIVE:
         messages.error(request, f"@{account.username} is not connected: reconnect it first.")
     else:

@@ -9,13 +9,15 @@ lease runs out and the next beat claims and enqueues the account again.
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import XAccount
+from metrics.models import SyncRun
 from metrics.sync import lease
 
 
@@ -80,3 +82,23 @@ def request_sync_now(account: XAccount, *, enqueue: Callable[[int, str], None]) 
         return False
     transaction.on_commit(lambda: enqueue(account.pk, claim))
     return True
+
+
+# "Refresh now" at most this often per account: each sync spends the account's X rate limits,
+# and a sync minutes after the last one finds next to nothing new.
+REFRESH_INTERVAL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class RefreshAnswer:
+    started: bool
+    not_before: datetime | None = None  # too soon after the last sync: possible from then
+
+
+def refresh_on_request(account: XAccount, *, enqueue: Callable[[int, str], None]) -> RefreshAnswer:
+    """A person's "Refresh now": a sync at once, unless one started less than REFRESH_INTERVAL
+    ago (then when the next is possible) or one is running."""
+    last = SyncRun.objects.filter(account=account).order_by("-started_at").first()
+    if last is not None and last.started_at + REFRESH_INTERVAL > timezone.now():
+        return RefreshAnswer(False, not_before=last.started_at + REFRESH_INTERVAL)
+    return RefreshAnswer(request_sync_now(account, enqueue=enqueue))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import XAccount
 from metrics.models import SyncRun
 from tests.factories import XAccountFactory, XCredentialFactory
+from tests.metrics.factories import SyncRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,26 @@ def test_the_progress_endpoint_reports_pages_done_of_planned(client_for, team, m
     )
     assert body["running"] is True
     assert (body["pages_done"], body["pages_planned"], body["progress"]) == (3, 12, 0.25)
+
+
+def test_refresh_now_waits_a_few_minutes_after_the_last_sync_and_says_until_when(
+    client_for, team, member, monkeypatch
+):
+    account = XCredentialFactory(account__team=team).account
+    sent = []
+    monkeypatch.setattr("dashboard.views.enqueue_sync", lambda *args: sent.append(args))
+    started = timezone.now() - timedelta(minutes=2)
+    SyncRunFactory(account=account, started_at=started)
+    url = reverse("team_x_account_refresh", args=[team.slug, account.pk])
+
+    response = client_for(member).post(url, follow=True)
+
+    next_at = timezone.localtime(started + timedelta(minutes=5), team.tzinfo)
+    assert f"possible from {next_at:%H:%M}".encode() in response.content
+    account.refresh_from_db()
+    assert account.sync_claim == "" and sent == []
+
+    SyncRun.objects.filter(account=account).update(started_at=started - timedelta(minutes=4))
+    client_for(member).post(url)
+    account.refresh_from_db()
+    assert account.sync_claim != ""
