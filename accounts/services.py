@@ -1,6 +1,7 @@
 """Writes for people and teams. Every membership change is audited in the same transaction."""
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -101,6 +102,28 @@ def _check_may_grant(actor_membership: Membership, role: Role) -> None:
         raise TeamRuleError(f"Only an owner can make someone an {role.label.lower()}.")
 
 
+# Invitation mail goes to any address with a team name its sender chose: at most this many per
+# team an hour, and one per address every few minutes (a re-invite replaces the pending one).
+INVITATIONS_PER_TEAM_HOUR = 20
+REINVITE_AFTER = timedelta(minutes=10)
+
+
+def _check_invitation_pace(team: Team, email: str, now) -> None:
+    list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk"))  # one at a time
+    sent = Invitation.objects.filter(team=team)
+    last = sent.filter(email__iexact=email).order_by("-created_at").first()
+    if last is not None and last.created_at + REINVITE_AFTER > now:
+        at = timezone.localtime(last.created_at + REINVITE_AFTER, team.tzinfo)
+        raise TeamRuleError(
+            f"An invitation went to {email} minutes ago; you can send it again from {at:%H:%M}."
+        )
+    if sent.filter(created_at__gt=now - timedelta(hours=1)).count() >= INVITATIONS_PER_TEAM_HOUR:
+        raise TeamRuleError(
+            f"{team.name} has sent {INVITATIONS_PER_TEAM_HOUR} invitations in the last hour, "
+            "the most an hour allows. Please try again later."
+        )
+
+
 @transaction.atomic
 def invitation_create(
     *, team: Team, email: str, role: Role, invited_by: Membership
@@ -110,10 +133,11 @@ def invitation_create(
     _check_may_grant(invited_by, role)
     if Membership.objects.filter(team=team, user__email__iexact=email).exists():
         raise TeamRuleError(f"{email} is already a member of {team.name}.")
-    # A new invitation replaces any pending one for the same address.
-    team.invitations.pending().filter(email__iexact=email).update(revoked_at=timezone.now())
-    token = secrets.token_urlsafe(32)
     now = timezone.now()
+    _check_invitation_pace(team, email, now)
+    # A new invitation replaces any pending one for the same address.
+    team.invitations.pending().filter(email__iexact=email).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         team=team,
         email=email,

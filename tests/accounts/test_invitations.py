@@ -139,8 +139,37 @@ def test_a_withdrawn_invitation_cannot_be_accepted(client_for, team, admin):
 def test_inviting_again_replaces_the_pending_invitation(client_for, team, admin):
     client = client_for(admin)
     _invite(client, team, email="twice@example.com")
+    Invitation.objects.update(created_at=timezone.now() - timedelta(minutes=11))
     _invite(client, team, email="twice@example.com")
+    assert Invitation.objects.filter(email="twice@example.com").count() == 2
     assert Invitation.objects.pending().filter(email="twice@example.com").count() == 1
+
+
+def test_an_address_is_not_sent_a_second_invitation_within_minutes(
+    client_for, team, admin, django_capture_on_commit_callbacks
+):
+    client = client_for(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(client, team, email="twice@example.com")
+        response = client.post(
+            reverse("team_invitation_create", args=[team.slug]),
+            {"email": "twice@example.com", "role": "member"},
+            follow=True,
+        )
+
+    assert b"you can send it again from" in response.content
+    assert len(mail.outbox) == 1
+    assert Invitation.objects.filter(email="twice@example.com").count() == 1
+
+
+def test_a_team_sends_at_most_twenty_invitations_an_hour(client_for, team, admin):
+    client = client_for(admin)
+    for n in range(20):
+        _invite(client, team, email=f"person{n}@example.com")
+    response = _invite(client, team, email="one.too.many@example.com")
+
+    assert Invitation.objects.filter(team=team).count() == 20
+    assert b"20 invitations in the last hour" in client.get(response.url).content
 
 
 def test_an_existing_member_is_not_invited(client_for, team, admin, member):
