@@ -52,8 +52,15 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["verb"]
     search_fields = ["actor_email", "target", "team__name"]
 
+    # An audit log is append-only: no one edits, adds or deletes events by hand.
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # an audit log is append-only
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(XAccount)

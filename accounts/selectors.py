@@ -17,8 +17,9 @@ def team_pending_invitations(team: Team) -> QuerySet[Invitation]:
     return team.invitations.pending().select_related("invited_by")
 
 
-def team_audit_events(team: Team) -> QuerySet[AuditEvent]:
-    return team.audit_events.all()
+def team_audit_events(team: Team, *, verb: str | None = None) -> QuerySet[AuditEvent]:
+    events = team.audit_events.all()
+    return events.filter(verb=verb) if verb else events
 
 
 def team_x_accounts(team: Team) -> QuerySet[XAccount]:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,8 +15,10 @@ from accounts.access import (
     team_view,
 )
 from accounts.forms import InvitationForm, RoleForm, TeamForm
-from accounts.models import Membership, Role, XAccount
+from accounts.models import AuditEvent, Membership, Role, XAccount
 from accounts.services import TeamRuleError
+
+AUDIT_PAGE_SIZE = 100
 
 
 @login_required
@@ -146,8 +149,19 @@ def team_leave(request: HttpRequest, membership: Membership) -> HttpResponse:
 @team_view(role=Role.ADMIN)
 @require_http_methods(["GET"])
 def audit_log(request: HttpRequest, membership: Membership) -> HttpResponse:
-    events = selectors.team_audit_events(membership.team)[:500]
-    return render(request, "accounts/audit_log.html", {"team": membership.team, "events": events})
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in AuditEvent.Verb.values else ""
+    events = selectors.team_audit_events(membership.team, verb=kind or None)
+    # Every event stays reachable, page by page: downloads cannot push removals out of sight.
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "team": membership.team,
+        "events": page.object_list,
+        "page": page,
+        "kind": kind,
+        "kinds": AuditEvent.Verb.choices,
+    }
+    return render(request, "accounts/audit_log.html", context)
 
 
 @login_required

@@ -53,3 +53,35 @@ def test_settings_changes_are_logged_with_what_changed(client_for, team, owner):
         "time_zone": ["UTC", "Asia/Tokyo"],
         "daily_post_read_budget": [10000, 2500],
     }
+
+
+def test_every_event_stays_reachable_page_by_page_and_by_kind(client_for, team, admin):
+    removal = AuditEvent.objects.create(
+        team=team, verb=AuditEvent.Verb.MEMBER_REMOVED, target="gone@example.com"
+    )
+    # A member downloading CSVs over and over adds an event each time.
+    AuditEvent.objects.bulk_create(
+        AuditEvent(team=team, verb=AuditEvent.Verb.EXPORT_DOWNLOADED, target="posts.csv")
+        for _ in range(650)
+    )
+    client = client_for(admin)
+    url = reverse("team_audit_log", args=[team.slug])
+
+    last = client.get(url, {"page": 7})
+    removals = client.get(url, {"kind": AuditEvent.Verb.MEMBER_REMOVED})
+
+    assert removal in list(last.context["events"])
+    assert b"Page 7 of 7 (651 events)" in last.content
+    assert list(removals.context["events"]) == [removal]
+    assert client.get(url, {"kind": "nonsense", "page": "x"}).status_code == HTTPStatus.OK
+
+
+def test_audit_events_cannot_be_deleted_in_the_admin(admin_client, team):
+    event = AuditEvent.objects.create(team=team, verb=AuditEvent.Verb.MEMBER_REMOVED)
+
+    response = admin_client.post(
+        reverse("admin:accounts_auditevent_delete", args=[event.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
