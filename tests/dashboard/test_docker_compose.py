@@ -78,3 +78,11 @@ def test_gunicorn_is_sized_by_the_usual_environment_variables():
     settings = _gunicorn_settings(WEB_CONCURRENCY="3", WEB_THREADS="8")
 
     assert (settings["workers"], settings["threads"]) == (3, 8)
+
+
+def test_the_web_port_is_published_on_loopback_by_default():
+    """The site trusts X-Forwarded-Proto from its proxy: nobody may reach it around the proxy."""
+    (published,) = COMPOSE["services"]["web"]["ports"]
+    assert published.startswith("${WEB_BIND:-127.0.0.1}:")
+    for name, service in COMPOSE["services"].items():
+        assert name == "web" or "ports" not in service, f"{name} publishes a port"
