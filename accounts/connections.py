@@ -14,6 +14,7 @@ from django.utils import timezone
 
 import xapi
 from accounts.credentials import credential_store
+from accounts.crypto import Secret
 from accounts.models import AuditEvent, Membership, Role, Team, User, XAccount, XCredential
 from accounts.services import audit_record
 from accounts.signals import x_account_connected
@@ -168,6 +169,7 @@ def _save_connection(
         x_user_id=me.id,
         defaults={"username": me.username, "auth_method": method, "connected_by": actor},
     )
+    previous = None if created else _issued_tokens(account)
     account.username = me.username
     account.name = me.name or ""
     account.profile_image_url = me.profile_image_url or ""
@@ -180,6 +182,9 @@ def _save_connection(
     account.last_error = ""
     account.save()
     credential_store(account=account, token=token)
+    if previous is not None and not previous.same_as(token):
+        # The tokens this replaces stay valid at X until revoked, whichever method issued them.
+        transaction.on_commit(lambda: _revoke_at_x(previous, account_id=account.pk))
     transaction.on_commit(lambda: x_account_connected.send(sender=XAccount, account=account))
     audit_record(
         team=team,
@@ -197,7 +202,7 @@ def account_disconnect(*, account: XAccount, actor: Membership) -> bool:
     The account and its history stay; its credential is deleted either way, so a token that
     X could not be told about is at least gone from here.
     """
-    revoked = _revoke_at_x(account)
+    revoked = _revoke_at_x(_issued_tokens(account), account_id=account.pk)
     with transaction.atomic():
         XCredential.objects.filter(account=account).delete()
         account.status = XAccount.Status.DISCONNECTED
@@ -213,25 +218,49 @@ def account_disconnect(*, account: XAccount, actor: Membership) -> bool:
     return revoked
 
 
-def _revoke_at_x(account: XAccount) -> bool:
+@dataclass(frozen=True)
+class _IssuedTokens:
+    """The tokens X issued for an account's current connection, and by which method."""
+
+    method: str
+    access: Secret
+    refresh: Secret | None
+    secret: Secret | None
+
+    def same_as(self, token: xapi.OAuth2Token | xapi.OAuth1Token) -> bool:
+        # X hands out the same OAuth 1.0a token again when the same person authorizes again.
+        new = token.access_token if isinstance(token, xapi.OAuth2Token) else token.token
+        return self.access.reveal() == new
+
+
+def _issued_tokens(account: XAccount) -> _IssuedTokens | None:
     credential = XCredential.objects.filter(account=account).first()
     if credential is None:
+        return None
+    return _IssuedTokens(
+        account.auth_method,
+        credential.access_token,
+        credential.refresh_token,
+        credential.token_secret,
+    )
+
+
+def _revoke_at_x(tokens: _IssuedTokens | None, *, account_id: int) -> bool:
+    """Revoke `tokens` at X; True when X confirmed (or they were already invalid)."""
+    if tokens is None:
         return True
     try:
-        if account.auth_method == XAccount.AuthMethod.OAUTH1:
+        if tokens.method == XAccount.AuthMethod.OAUTH1:
             xapi.invalidate_oauth1_token(
                 app=x_app(),
                 endpoints=x_endpoints(),
-                token=credential.access_token.reveal(),
-                token_secret=credential.token_secret.reveal(),
+                token=tokens.access.reveal(),
+                token_secret=tokens.secret.reveal(),
                 http=x_http(),
             )
             return True
         revoked = True
-        for token, hint in (
-            (credential.refresh_token, "refresh_token"),
-            (credential.access_token, "access_token"),
-        ):
+        for token, hint in ((tokens.refresh, "refresh_token"), (tokens.access, "access_token")):
             if token is not None:
                 revoked &= xapi.revoke_oauth2_token(
                     app=x_app(),
@@ -244,5 +273,5 @@ def _revoke_at_x(account: XAccount) -> bool:
     except xapi.TokenRevoked:
         return True  # already invalid at X: nothing left to revoke
     except xapi.XError as exc:
-        logger.warning("revoking X account %s failed: %s", account.pk, type(exc).__name__)
+        logger.warning("revoking X account %s failed: %s", account_id, type(exc).__name__)
         return False

@@ -333,3 +333,24 @@ def test_reconnecting_with_the_right_x_user_makes_the_account_active(
     connect(client, team, "oauth2", account=account.pk)
     account.refresh_from_db()
     assert account.status == XAccount.Status.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("first", "then"), [("oauth2", "oauth1"), ("oauth1", "oauth2"), ("oauth2", "oauth2")]
+)
+def test_reconnecting_revokes_at_x_the_tokens_it_replaces(
+    first, then, x_sandbox, client_for, team, admin, django_capture_on_commit_callbacks
+):
+    client = client_for(admin)
+    connect(client, team, first)
+    account = XAccount.objects.get(team=team)
+    replaced = credentials.user_auth_for(account).request_auth()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        connect(client, team, then)
+
+    account.refresh_from_db()
+    current = credentials.user_auth_for(account).request_auth()
+    me = f"{x_sandbox.base_url}/2/users/me"
+    assert requests.get(me, auth=replaced, timeout=5).status_code == HTTPStatus.UNAUTHORIZED
+    assert requests.get(me, auth=current, timeout=5).status_code == HTTPStatus.OK
