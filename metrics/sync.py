@@ -419,6 +419,7 @@ def _defer(state: _Run, *, until: datetime, reason: str, failed: bool = False) -
     # `until` is on X's clock; the schedule runs on ours.
     local_until = until - (state.client.server_now() - timezone.now())
     logger.info("sync of X account %s deferred: %s", state.account.pk, reason)
+    reason = reason[: XAccount._meta.get_field("deferral_reason").max_length]
     _release(
         state,
         next_sync_at=max(local_until, timezone.now()) + timedelta(seconds=random.uniform(1, 30)),

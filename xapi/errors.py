@@ -173,9 +173,8 @@ class ClientNotEnrolled(Forbidden):
         needed = f" (X asks for: {self.required_enrollment})" if self.required_enrollment else ""
         where = self.registration_url or "https://developer.x.com/en/portal/dashboard"
         return (
-            f"X does not serve this Quartile installation's developer app{needed}: the app must "
-            "belong to a Project with the access the X API needs. Whoever manages the app on X "
-            f"must fix it in X's developer portal ({where}); trying again will not help until then."
+            f"X does not serve this installation's developer app{needed}. Whoever manages the app "
+            f"must fix it in X's developer portal ({where}); trying again will not help."
         )
 
 
