@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sandbox import avatars
+from sandbox import avatars, texts
 from sandbox.clock import format_instant
 from sandbox.fields import Selection
 from sandbox.metrics import MediaMetrics, PostMetrics, media_metrics, post_metrics
@@ -140,9 +140,12 @@ class Renderer:
         wanted = self.selection.tweet
         out: dict = {
             "id": post.id,
-            "text": x_escape(post.text),
+            # A long Post's `text` is its first 280 characters; the whole is in `note_tweet`.
+            "text": x_escape(post.text[: texts.TEXT_LIMIT]),
             "edit_history_tweet_ids": [post.id],
         }
+        if "note_tweet" in wanted and len(post.text) > texts.TEXT_LIMIT:
+            out["note_tweet"] = {"text": x_escape(post.text)}
         if "attachments" in wanted and post.media_keys:
             out["attachments"] = {"media_keys": list(post.media_keys)}
         if "author_id" in wanted:

@@ -42,6 +42,26 @@ def original_text(rng: random.Random) -> str:
     return rng.choice(ORIGINAL_TEMPLATES).format(**_slots(rng))
 
 
+LONG_PARAGRAPHS = (
+    "We spent the quarter rebuilding how {product} reports {topic}, and the short version is "
+    "that every chart now says what it knows and what it estimates.",
+    "{team} tried it first: {n} campaigns, one dashboard, and a weekly export that finance "
+    "reads without a pivot table.",
+    "The longer version: numbers arrive from X every few minutes while a Post is young, then "
+    "daily, and a day between two readings is an estimate of a known total, never a zero.",
+    "If you run {topic} for more than one account, the side-by-side view saves an afternoon a "
+    "week. Tell us what you would add next; we read every reply.",
+)
+# X's `text` holds the first 280 characters of a longer Post (x-api.md §9; "note_tweet").
+TEXT_LIMIT = 280
+
+
+def long_text(rng: random.Random) -> str:
+    """A Post longer than 280 characters, as X's paid accounts may write."""
+    slots = _slots(rng)
+    return " ".join(paragraph.format(**slots) for paragraph in LONG_PARAGRAPHS)
+
+
 def reply_text(rng: random.Random, to_username: str | None) -> str:
     text = rng.choice(REPLY_TEMPLATES).format(**_slots(rng))
     return f"@{to_username} {text}" if to_username else text

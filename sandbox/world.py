@@ -345,6 +345,10 @@ class World:
             text, lang = texts.reply_text(rng, mention), "en"
         else:
             text, lang = texts.original_text(rng), "en"
+            # One original in ten without a link is a long Post; its own random stream, so the
+            # rest of the world stays as it was.
+            if not has_link and zlib.crc32(f"{self.seed}:{post_id}:long".encode()) % 10 == 0:
+                text = texts.long_text(random.Random(f"{self.seed}:{post_id}:long"))
         link = texts.short_link(rng) if has_link else None
         return Post(
             id=post_id,

@@ -35,6 +35,8 @@ POST_FIELDS = (
     "referenced_tweets",
     "in_reply_to_user_id",
     "conversation_id",
+    # A long Post's whole text; `text` holds only its first 280 characters.
+    "note_tweet",
 )
 MEDIA_FIELDS = ("type", "duration_ms", "preview_image_url", "url")
 # id, name and username come by default.

@@ -104,6 +104,8 @@ def parse_post(obj: object, *, endpoint: str) -> Post:
         for key in _list(_dict(item.get("attachments")).get("media_keys"))
         if isinstance(key, str)
     )
+    # A long Post's whole text is in `note_tweet`; `text` is cut at 280 characters.
+    text = _str(_dict(item.get("note_tweet")), "text") or text
     return Post(
         id=post_id,
         # X sends text HTML-escaped (&amp; &lt; &gt;); unescape exactly once (reliability.md §4.7).

@@ -223,3 +223,13 @@ def test_a_post_without_a_link_has_zero_link_clicks_not_unknown(x_sandbox, froze
     assert not without_link.exclude(url_link_clicks=0).exists()
     assert private.filter(url_link_clicks__gt=0).exists()
     assert not private.filter(url_link_clicks__isnull=True).exists()
+
+
+def test_a_long_post_is_stored_with_its_whole_text(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    assert run_sync(account).outcome == SyncRun.Outcome.SUCCEEDED
+
+    long = [p for p in Post.objects.filter(account=account) if len(p.text) > 280]
+
+    assert long, "the brand account has long Posts"
+    assert all(p.text.endswith("we read every reply.") for p in long)

@@ -147,6 +147,23 @@ def test_link_entities_point_into_the_text(sandbox_clean):
         assert post["text"][url["start"] : url["end"]] == url["url"]
 
 
+def test_a_long_post_has_its_first_280_characters_in_text_and_the_whole_in_note_tweet(
+    sandbox_clean,
+):
+    token, posts = _brand_posts(sandbox_clean)
+    cut = [p for p in posts if len(p["text"]) == 280]
+    assert cut, "some demo Posts are longer than 280 characters"
+    assert all("note_tweet" not in p for p in posts)  # only when asked for
+
+    body = _lookup(
+        sandbox_clean, token, [p["id"] for p in cut[:20]], **{"tweet.fields": "note_tweet"}
+    ).json()
+    assert_valid(body, "Get2TweetsResponse")
+    for post in body["data"]:
+        whole = post["note_tweet"]["text"]
+        assert len(whole) > 280 and whole.startswith(post["text"])
+
+
 def test_post_ids_are_snowflakes_of_their_creation_time(sandbox_clean):
     _token, posts = _brand_posts(sandbox_clean)
     for post in posts[:50]:

@@ -219,3 +219,14 @@ def test_a_click_counter_x_left_out_of_a_group_it_sent_is_zero():
     assert post.organic_metrics.url_link_clicks == 0
     assert post.organic_metrics.user_profile_clicks is None  # sent, but unreadable: not a zero
     assert post.promoted_metrics is None  # a group X did not send stays unknown
+
+
+def test_a_long_posts_whole_text_comes_from_note_tweet():
+    whole = "A long Post &amp; more. " * 20
+    body = {"data": [{"id": "1", "text": whole[:280], "note_tweet": {"text": whole}},
+                     {"id": "2", "text": "short", "note_tweet": "not an object"}]}  # fmt: skip
+
+    long, short = parse_posts_response(body, endpoint=ENDPOINT).posts
+
+    assert long.text == ("A long Post & more. " * 20)
+    assert short.text == "short"

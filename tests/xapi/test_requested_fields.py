@@ -4,7 +4,10 @@ from tests.xapi.fake_x import Canned
 from xapi import MetricGroup, OAuth2UserAuth, XClient
 from xapi.fields import post_query_params
 
-ALWAYS = "created_at,author_id,attachments,referenced_tweets,in_reply_to_user_id,conversation_id"
+ALWAYS = (
+    "created_at,author_id,attachments,referenced_tweets,in_reply_to_user_id,conversation_id,"
+    "note_tweet"
+)
 
 
 def test_public_metrics_with_media():
