@@ -9,7 +9,8 @@ two-day deferral for one account in ten (no readings then: a gap).
 The rows are generated inside PostgreSQL (`INSERT … SELECT` over `generate_series`), which is
 much faster than sending them; the rollups are derived from the snapshots as the sync writes
 them (end-of-day values, the gain between two readings split over the days in between and
-marked estimated, 0 before the Post existed, unknown when first seen later). BENCH_SCALE (default 1) scales the number of accounts.
+marked estimated, 0 before the Post existed, unknown when first seen later). BENCH_SCALE
+(default 1) scales the number of accounts.
 """
 
 import os
