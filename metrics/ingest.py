@@ -221,9 +221,27 @@ def _mark_deleted(
         if error.is_not_found and error.resource_id in asked
     }
     if gone:
-        Post.objects.filter(account=account, x_post_id__in=gone, deleted_at=None).update(
-            deleted_at=observed_at
-        )
+        forget_deleted_posts(account=account, x_post_ids=gone, deleted_at=observed_at)
+
+
+def forget_deleted_posts(*, account: XAccount, x_post_ids: Iterable[int], deleted_at: datetime):
+    """X's Developer Policy: content a user deleted on X is deleted here within 24 hours. Its
+    text, its history (snapshots, latest values, daily rows) and the media only it carried go
+    now, in the transaction that learns it; what stays is a mark that it existed and was
+    deleted, so it is not read again. The account's daily sums keep its gains: team totals
+    and charts of past days do not change because a Post was deleted later."""
+    posts = Post.objects.filter(account=account, x_post_id__in=list(x_post_ids))
+    ids = list(posts.values_list("pk", flat=True))
+    if not ids:
+        return
+    only_theirs = Media.objects.filter(account=account, posts__in=ids).exclude(
+        posts__in=Post.objects.filter(account=account).exclude(pk__in=ids)
+    )
+    only_theirs.delete()  # with their snapshots, latest values and daily rows
+    for model in (PostSnapshot, PostMetrics, PostDaily, PostMedia):
+        model.objects.filter(post_id__in=ids).delete()
+    posts.filter(deleted_at=None).update(deleted_at=deleted_at)
+    posts.update(text="")
 
 
 def _store_media(

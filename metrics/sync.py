@@ -29,7 +29,7 @@ from django.utils import timezone
 import xapi
 from accounts import credentials
 from accounts.models import XAccount
-from metrics import selectors, table_stats
+from metrics import ingest, selectors, table_stats
 from metrics.age_curves import account_age_curve
 from metrics.ingest import StoredPage, store_page
 from metrics.lifeline import DEFAULT_CURVE, AgeCurve
@@ -229,6 +229,7 @@ def sync_give_up(*, account_id: int, claim: str, error: str) -> None:
 def _sync(state: _Run) -> bool:
     """Read the account's timeline and lookups into the store; True when it was a backfill."""
     account, client = state.account, state.client
+    _forget_what_was_deleted(account)
     known = _post_states(account)
     newest = max((p.x_post_id for p in known), default=None)
     backfill = account.backfilled_at is None or (
@@ -289,6 +290,18 @@ def _sync(state: _Run) -> bool:
         _lookup(state, batch)
     _succeed(state, backfilled=backfill, skipped=plan.skipped_for_budget)
     return backfill
+
+
+def _forget_what_was_deleted(account: XAccount) -> None:
+    """Posts marked deleted whose content is still here (marked before deletions were
+    forgotten at once): forgotten now, within X's 24 hours of the next sync."""
+    marked = Post.objects.filter(account=account, deleted_at__isnull=False, latest__isnull=False)
+    x_ids = set(marked.values_list("x_post_id", flat=True))
+    if x_ids:
+        with transaction.atomic():
+            ingest.forget_deleted_posts(
+                account=account, x_post_ids=x_ids, deleted_at=timezone.now()
+            )
 
 
 def _post_states(account: XAccount) -> list[PostState]:

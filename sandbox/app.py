@@ -60,6 +60,7 @@ class Sandbox:
         self.limits.set_tier(self.config.tier)
         self.clock.set(None)
         self.daily_post_reads = None
+        self.world.undelete_all()
 
     def account_id(self, app: RegisteredApp) -> str:
         """The developer account X names in usage and credit errors."""

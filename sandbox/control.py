@@ -41,6 +41,7 @@ class ControlApi:
             ("POST", "/_sandbox/tier", self.set_tier),
             ("GET", "/_sandbox/ledger", self.ledger),
             ("POST", "/_sandbox/reset", self.reset),
+            ("POST", "/_sandbox/posts/:id/delete", self.delete_post),
             ("GET", "/_sandbox/callbacks", self.callbacks),
             ("POST", "/_sandbox/callbacks", self.add_callbacks),
             ("GET", f"{avatars.PREFIX}/:id/:filename", self.profile_image),
@@ -173,6 +174,13 @@ class ControlApi:
 
     def ledger(self, request: Request) -> Response:
         return json_response(self._sandbox.ledger.snapshot())
+
+    def delete_post(self, request: Request) -> Response:
+        """Its author deletes a Post on X (undone by a reset)."""
+        post_id = request.path_params["id"]
+        if not self._sandbox.world.delete_post(post_id):
+            raise ControlError(f"no Post {post_id}")
+        return json_response({"deleted": post_id})
 
     def reset(self, request: Request) -> Response:
         self._sandbox.reset()

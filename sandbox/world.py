@@ -212,6 +212,7 @@ class World:
         self._posts: dict[str, Post] = {}
         self._media: dict[str, Media] = {}
         self._carriers: dict[str, list[str]] = {}
+        self._deleted: set[str] = set()  # Posts their author deleted (tests, via /_sandbox)
         self._horizon: datetime | None = None
         self._lock = threading.RLock()
         for username, persona in DEMO_PERSONAS.items():
@@ -272,12 +273,26 @@ class World:
         """The account's Posts created at or before `now`, oldest first."""
         with self._lock:
             self._extend(account, now)
-            return account.posts[: bisect.bisect_right(account.times, now.timestamp())]
+            posts = account.posts[: bisect.bisect_right(account.times, now.timestamp())]
+            return [post for post in posts if post.id not in self._deleted]
 
     def post(self, post_id: str, now: datetime) -> Post | None:
         """A Post that exists at `now` (after `advance(now)`)."""
         post = self._posts.get(post_id)
-        return post if post is not None and post.created_at <= now else None
+        exists = post is not None and post.created_at <= now and post_id not in self._deleted
+        return post if exists else None
+
+    def delete_post(self, post_id: str) -> bool:
+        """Its author deletes the Post: X answers not-found for it from now on."""
+        with self._lock:
+            if post_id not in self._posts:
+                return False
+            self._deleted.add(post_id)
+            return True
+
+    def undelete_all(self) -> None:
+        with self._lock:
+            self._deleted.clear()
 
     def media(self, key: str) -> Media:
         return self._media[key]
@@ -285,7 +300,11 @@ class World:
     def carriers(self, media_key: str, now: datetime) -> list[Post]:
         """Every Post that carries the media and exists at `now`."""
         with self._lock:
-            posts = [self._posts[post_id] for post_id in self._carriers[media_key]]
+            posts = [
+                self._posts[post_id]
+                for post_id in self._carriers[media_key]
+                if post_id not in self._deleted
+            ]
         return [post for post in posts if post.created_at <= now]
 
     # -- generation -----------------------------------------------------------------------------

@@ -31,6 +31,10 @@ class SandboxClient:
     def reset(self) -> None:
         self._post("/_sandbox/reset", {})
 
+    def delete_post(self, post_id: str) -> None:
+        """Its author deletes the Post on X (until the next reset)."""
+        self._post(f"/_sandbox/posts/{post_id}/delete", {})
+
     def set_clock(self, now: datetime | None) -> datetime | None:
         """Freeze the sandbox clock at `now` (aware datetime); None returns to real time."""
         self._post("/_sandbox/clock", {"now": None if now is None else now.isoformat()})

@@ -229,11 +229,13 @@ def _daily_rows_in_scope(scope: Scope, *, post_ids: Sequence[int] | None = None)
 
 
 def _created_in(scope: Scope, period: Period, prefix: str = "") -> Q:
+    """The Posts created in the period; not those deleted on X, whose content is forgotten."""
     start, end = scope.bounds(period)
     return Q(**{
         f"{prefix}account_id__in": scope.account_ids,
         f"{prefix}created_at__gte": start,
         f"{prefix}created_at__lt": end,
+        f"{prefix}deleted_at": None,
     })  # fmt: skip
 
 

@@ -119,3 +119,14 @@ def test_a_post_first_read_after_day_30_says_x_never_reported_its_private_metric
 
     assert "Connected after day 30: X never reported this Post" in content
     assert "froze on" not in content
+
+
+def test_a_post_deleted_on_x_says_so_and_shows_nothing_of_it(team, member, client_for):
+    account = XAccountFactory(team=team)
+    post = PostFactory(account=account, text="", deleted_at=timezone.now())
+
+    response = _get(client_for(member), team, post)
+
+    assert response.status_code == HTTPStatus.OK
+    assert b"Deleted on X. As X's Developer Policy requires" in response.content
+    assert b"(no text)" not in response.content

@@ -167,14 +167,21 @@ def test_text_is_stored_unescaped_once():
     assert Post.objects.get().text == "Hello &amp; welcome"  # xapi unescapes; ingest keeps it
 
 
-def test_a_post_x_no_longer_finds_is_marked_deleted_and_keeps_its_history():
+def test_a_post_x_no_longer_finds_loses_its_content_and_history_but_not_the_team_sums():
+    """X's Developer Policy: what a user deleted on X is deleted here within 24 hours."""
     account = XAccountFactory()
-    store(account, post(), at=MONDAY)
+    store(account, post(), post("1002"), at=MONDAY)
+    sums = list(AccountDaily.objects.values_list("day", "context", "impression_count_gain"))
     gone = xapi.PartialError(type_suffix="resource-not-found", resource_id="1001")
     store(account, at=MONDAY + timedelta(days=1), errors=[gone], asked=["1001"])
-    stored = Post.objects.get()
-    assert stored.deleted_at is not None
-    assert stored.snapshots.exists()
+
+    deleted, kept = Post.objects.get(x_post_id=1001), Post.objects.get(x_post_id=1002)
+    assert deleted.deleted_at is not None and deleted.text == ""
+    for related in (deleted.snapshots, deleted.latest, deleted.daily):
+        assert not related.exists()
+    assert kept.text and kept.snapshots.exists()
+    # The team's past days keep what the deleted Post earned.
+    assert list(AccountDaily.objects.values_list("day", "context", "impression_count_gain")) == sums
 
 
 def test_a_retweet_or_someone_else_s_post_is_not_stored():

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 import xapi
@@ -11,11 +12,13 @@ from metrics.models import (
     MEDIA_COUNTS,
     POST_COUNTS,
     PRIVATE_WINDOW,
+    AccountDaily,
     Context,
     Media,
     MediaMetrics,
     Post,
     PostMetrics,
+    PostSnapshot,
     SyncRun,
 )
 from metrics.planner import PRIVATE, PUBLIC, private_cutoff
@@ -233,3 +236,46 @@ def test_a_long_post_is_stored_with_its_whole_text(x_sandbox, frozen, team):
 
     assert long, "the brand account has long Posts"
     assert all(p.text.endswith("we read every reply.") for p in long)
+
+
+def test_a_post_deleted_on_x_is_forgotten_at_the_next_sync_and_team_days_keep_their_totals(
+    x_sandbox, frozen, team
+):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    assert run_sync(account).outcome == SyncRun.Outcome.SUCCEEDED
+    video = (
+        Media.objects.filter(account=account, type="video")
+        .annotate(carriers=Count("posts"))
+        .filter(carriers=1, posts__created_at__gt=frozen - timedelta(days=20))
+        .first()
+    )
+    doomed = video.posts.get()
+    past = AccountDaily.objects.filter(account=account, day__lt=frozen.date() - timedelta(days=1))
+    before = sorted(past.values_list("day", "context", "after_day_30", "impression_count_gain"))
+
+    x_sandbox.delete_post(str(doomed.x_post_id))
+    x_sandbox.set_clock(frozen + timedelta(hours=2))  # its next lookup is due
+    assert run_sync(account).outcome == SyncRun.Outcome.SUCCEEDED
+
+    doomed.refresh_from_db()
+    assert doomed.deleted_at is not None and doomed.text == ""
+    assert not PostSnapshot.objects.filter(post=doomed).exists()
+    assert not PostMetrics.objects.filter(post=doomed).exists()
+    assert not Media.objects.filter(pk=video.pk).exists()
+    after = sorted(past.values_list("day", "context", "after_day_30", "impression_count_gain"))
+    assert after == before
+
+
+def test_a_post_marked_deleted_before_deletions_were_forgotten_is_forgotten_by_the_next_sync(
+    x_sandbox, frozen, team
+):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    assert run_sync(account).outcome == SyncRun.Outcome.SUCCEEDED
+    marked = Post.objects.filter(account=account).order_by("created_at").first()
+    Post.objects.filter(pk=marked.pk).update(deleted_at=frozen)  # as earlier versions left it
+
+    x_sandbox.set_clock(frozen + timedelta(minutes=1))
+    run_sync(account)
+
+    marked.refresh_from_db()
+    assert marked.text == "" and not PostSnapshot.objects.filter(post=marked).exists()
