@@ -234,13 +234,19 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 def invitation_revoke(*, invitation: Invitation, actor: Membership) -> None:
     if invitation.status != "pending":
         raise TeamRuleError("Only a pending invitation can be withdrawn.")
+    _withdraw(invitation, actor=actor)
+
+
+def _withdraw(invitation: Invitation, *, actor: Membership, why: str = "") -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    data = {"role": invitation.role, "reason": why} if why else {}
     audit_record(
         team=invitation.team,
         actor=actor.user,
         verb=AuditEvent.Verb.INVITATION_REVOKED,
         target=invitation.email,
+        data=data,
     )
 
 
@@ -257,17 +263,8 @@ def _withdraw_invitations_of(
     invitation they sent (to a second address of their own, say)."""
     pending = membership.team.invitations.pending().filter(invited_by=membership.user)
     for invitation in pending.select_for_update():
-        if above is not None and ROLE_RANK[Role(invitation.role)] <= ROLE_RANK[above]:
-            continue
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
-        audit_record(
-            team=membership.team,
-            actor=actor.user,
-            verb=AuditEvent.Verb.INVITATION_REVOKED,
-            target=invitation.email,
-            data={"role": invitation.role, "reason": why},
-        )
+        if above is None or ROLE_RANK[Role(invitation.role)] > ROLE_RANK[above]:
+            _withdraw(invitation, actor=actor, why=why)
 
 
 def _check_may_manage(actor: Membership, target: Membership) -> None:

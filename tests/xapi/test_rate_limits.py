@@ -179,14 +179,17 @@ def test_windows_are_judged_by_xs_clock_from_the_date_header(fake_x, endpoints, 
     assert refused.value.refused_before_sending
 
 
+def day_limit_headers(who: str, *, limit: int, remaining: int, reset: datetime) -> dict:
+    """The 24-hour window some answers carry (`who`: "user" or "app")."""
+    prefix = f"x-{who}-limit-24hour"
+    values = {"limit": limit, "remaining": remaining, "reset": int(reset.timestamp())}
+    return {f"{prefix}-{part}": str(value) for part, value in values.items()}
+
+
 def test_a_spent_24_hour_window_outlasts_the_15_minute_one(fake_x, endpoints, http):
     """Some answers carry 24-hour limits too; when one is spent, its reset decides."""
     tomorrow = NOW + timedelta(hours=20)
-    day_limit = {
-        "x-user-limit-24hour-limit": "1000",
-        "x-user-limit-24hour-remaining": "0",
-        "x-user-limit-24hour-reset": str(int(tomorrow.timestamp())),
-    }
+    day_limit = day_limit_headers("user", limit=1000, remaining=0, reset=tomorrow)
     fake_x.on(
         "GET /2/tweets",
         Canned(status=429, body={"title": "Too Many Requests"},
@@ -207,11 +210,7 @@ def test_a_24_hour_window_with_room_left_does_not_hold_back_the_15_minute_one(
     fake_x, endpoints, http
 ):
     later = NOW + timedelta(hours=20)
-    day_limit = {
-        "x-app-limit-24hour-limit": "10000",
-        "x-app-limit-24hour-remaining": "9000",
-        "x-app-limit-24hour-reset": str(int(later.timestamp())),
-    }
+    day_limit = day_limit_headers("app", limit=10000, remaining=9000, reset=later)
     fake_x.on(
         "GET /2/tweets",
         Canned(body={"data": []}, headers={**limit_headers(remaining=5), **day_limit}),
