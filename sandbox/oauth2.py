@@ -236,6 +236,9 @@ class OAuth2Server:
         value = request.form.get("token")
         if not value:
             return token_error("invalid_request", "Missing required parameter [token].")
+        # Real X requires the hint that RFC 7009 makes optional (x-api.md §9, 2026 answers).
+        if not request.form.get("token_type_hint"):
+            return token_error("invalid_request", "Missing required parameter [token_type_hint].")
         with self._lock:
             access = self._access.get(value)
             if access is not None and access.grant.app == client:

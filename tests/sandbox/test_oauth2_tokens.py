@@ -38,10 +38,11 @@ def _refresh(sandbox, refresh_token):
     )
 
 
-def _revoke(sandbox, token):
+def _revoke(sandbox, token, hint="access_token"):
+    data = {"token": token, **({"token_type_hint": hint} if hint else {})}
     return requests.post(
         sandbox.url("/2/oauth2/revoke"),
-        data={"token": token},
+        data=data,
         auth=(DEMO.oauth2_client_id, DEMO.oauth2_client_secret),
     )
 
@@ -112,9 +113,22 @@ def test_a_revoked_access_token_answers_401(sandbox_clean):
 
 def test_revoking_the_refresh_token_ends_the_whole_grant(sandbox_clean):
     token = sandbox_clean.mint_token(BRAND)
-    assert _revoke(sandbox_clean, token["refresh_token"]).json() == {"revoked": True}
+    assert _revoke(sandbox_clean, token["refresh_token"], "refresh_token").json() == {
+        "revoked": True
+    }
     assert _me(sandbox_clean, token).status_code == 401
     assert _refresh(sandbox_clean, token["refresh_token"]).json() == INVALID_TOKEN
+
+
+def test_revoking_without_a_token_type_hint_answers_400_as_x_does(sandbox_clean):
+    token = sandbox_clean.mint_token(BRAND)
+    answer = _revoke(sandbox_clean, token["access_token"], hint=None)
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "invalid_request",
+        "error_description": "Missing required parameter [token_type_hint].",
+    }
+    assert _me(sandbox_clean, token).status_code == 200  # nothing was revoked
 
 
 def test_a_made_up_bearer_token_answers_401(sandbox_clean):
