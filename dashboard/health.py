@@ -2,6 +2,7 @@
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import redis
 from django.conf import settings
@@ -50,3 +51,22 @@ def last_heartbeat() -> WorkerHeartbeat | None:
         return WorkerHeartbeat.objects.order_by("-beat_at").first()
     except DatabaseError:
         return None
+
+
+# Beat asks a worker for a heartbeat every minute: three missed in a row mean no worker runs
+# (or no beat), so no sync will either.
+HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
+
+
+def check_worker(heartbeat: WorkerHeartbeat | None) -> Check:
+    """Down when the last heartbeat is older than HEARTBEAT_STALE_AFTER. None yet (a fresh
+    install, before beat's first minute) is not down: there is nothing that stopped."""
+    if heartbeat is None:
+        return Check("worker", ok=True, detail="no worker has reported yet")
+    age = timezone.now() - heartbeat.beat_at
+    if age > HEARTBEAT_STALE_AFTER:
+        minutes = int(age.total_seconds() // 60)
+        return Check(
+            "worker", ok=False, detail=f"no heartbeat from {heartbeat.name} for {minutes} min"
+        )
+    return Check("worker", ok=True)

@@ -35,6 +35,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = [health.check_database(), health.check_broker()]
+    heartbeat = health.last_heartbeat() if checks[0].ok else None
+    if checks[0].ok:
+        checks.append(health.check_worker(heartbeat))
     down = [check.name for check in checks if not check.ok]
     body: dict = {
         "status": "ok" if not down else "down",
@@ -44,7 +47,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     }
     if down:
         body["down"] = down
-    heartbeat = health.last_heartbeat() if "database" not in down else None
     body["worker_last_seen"] = heartbeat.beat_at.isoformat() if heartbeat else None
     status = HTTPStatus.OK if not down else HTTPStatus.SERVICE_UNAVAILABLE
     return JsonResponse(body, status=status)

@@ -1,13 +1,18 @@
 """What the Accounts page says about each account's syncing: health, progress and spend."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import Team, XAccount
 from metrics.models import SyncRun
+
+# Beat claims due accounts every minute: a next sync this far past its time means no scheduler
+# or no worker runs it.
+OVERDUE_AFTER = timedelta(minutes=5)
 
 # X's pay-per-use price of one Post read (x-api.md §2.7); Owned Reads do not apply to the
 # accounts of a multi-user dashboard.
@@ -19,6 +24,18 @@ class AccountSync:
     account: XAccount
     last_run: SyncRun | None
     running: SyncRun | None
+
+    @property
+    def overdue(self) -> bool:
+        """Its next sync should have started minutes ago and none runs: the page must not say
+        "Active · next 08:15" while nothing syncs."""
+        next_at = self.account.next_sync_at
+        return (
+            self.account.status == XAccount.Status.ACTIVE
+            and self.running is None
+            and next_at is not None
+            and timezone.now() - next_at > OVERDUE_AFTER
+        )
 
     @property
     def health(self) -> str:

@@ -119,3 +119,15 @@ def test_refresh_now_waits_a_few_minutes_after_the_last_sync_and_says_until_when
     client_for(member).post(url)
     account.refresh_from_db()
     assert account.sync_claim != ""
+
+
+def test_an_account_whose_sync_is_minutes_past_due_is_marked_overdue(client_for, team, member):
+    account = XCredentialFactory(account__team=team).account
+    late = timezone.now() - timedelta(minutes=12)
+    XAccount.objects.filter(pk=account.pk).update(next_sync_at=late)
+
+    content = _page(client_for(member), team).content.decode()
+
+    assert f"Overdue since {late.astimezone(UTC):%H:%M} UTC" in content
+    XAccount.objects.filter(pk=account.pk).update(next_sync_at=timezone.now())
+    assert "Overdue" not in _page(client_for(member), team).content.decode()

@@ -4,12 +4,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard import health
+from dashboard.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +22,9 @@ def test_it_answers_200_when_database_and_broker_are_up(client):
     assert response.status_code == HTTPStatus.OK
     body = response.json()
     assert body["status"] == "ok"
-    assert body["checks"] == {"database": {"ok": True}, "broker": {"ok": True}}
+    assert body["checks"]["database"] == {"ok": True}
+    assert body["checks"]["broker"] == {"ok": True}
+    assert body["checks"]["worker"] == {"ok": True, "detail": "no worker has reported yet"}
     assert response["Cache-Control"].startswith("max-age=0")
 
 
@@ -46,6 +51,21 @@ def test_it_reports_when_a_worker_last_ran_the_heartbeat(client):
     health.record_heartbeat(name="worker")
     body = client.get(reverse("healthz")).json()
     assert body["worker_last_seen"] is not None
+
+
+def test_it_answers_503_naming_the_worker_when_its_heartbeat_is_three_minutes_old(client):
+    health.record_heartbeat(name="worker")
+    WorkerHeartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=4))
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    body = response.json()
+    assert body["down"] == ["worker"]
+    assert body["checks"]["worker"]["detail"] == "no heartbeat from worker for 4 min"
+
+    health.record_heartbeat(name="worker")  # it came back
+    assert client.get(reverse("healthz")).status_code == HTTPStatus.OK
 
 
 def test_it_names_the_database_when_the_database_is_down(tmp_path):
