@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "dashboard.middleware.DatabaseUnavailableMiddleware",
+    "dashboard.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"

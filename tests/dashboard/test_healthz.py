@@ -89,3 +89,21 @@ def test_it_names_the_database_when_the_database_is_down(tmp_path):
     status, body = done.stdout.strip().splitlines()[-1].split(" ", 1)
     assert int(status) == HTTPStatus.SERVICE_UNAVAILABLE
     assert json.loads(body)["down"] == ["database"]
+
+
+def test_with_the_redis_cache_away_sign_in_answers_the_503_page_not_a_500(client, settings):
+    # Nothing listens on port 1: a real connection attempt that is refused.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    response = client.post(
+        reverse("account_login"), {"login": "someone@example.com", "password": "wrong-password"}
+    )
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert b"cannot reach its cache" in response.content
+    assert response["Retry-After"] == "30"
