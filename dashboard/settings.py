@@ -7,6 +7,7 @@ it requires `SECRET_KEY`, `ALLOWED_HOSTS` and `TOKEN_ENCRYPTION_KEYS`, and has n
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from csp.constants import NONCE, NONE, SELF
 
@@ -234,6 +235,17 @@ X_CONSUMER_SECRET = env_str(
 # The registered callbacks are built from this, never from the request's Host header.
 X_CALLBACK_BASE_URL = env_url("X_CALLBACK_BASE_URL", SITE_URL, schemes=("http", "https"))
 X_HTTP_TIMEOUT_SECONDS = env_int("X_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+if not DEBUG:
+    # oauthlib refuses plain-http OAuth URLs in production, which would fail only at the first
+    # connection: refuse them at start-up. A sandbox on this machine (benchmarks) may use http.
+    for _name, _url in (
+        ("X_API_BASE_URL", X_API_BASE_URL),
+        ("X_AUTHORIZE_URL", X_AUTHORIZE_URL),
+        ("X_OAUTH1_AUTHORIZE_URL", X_OAUTH1_AUTHORIZE_URL),
+    ):
+        if _url.startswith("http://") and urlsplit(_url).hostname not in LOOPBACK_HOSTS:
+            raise SettingsError(f"{_name} must be https:// in production, got {_url!r}")
 if DEBUG:
     # oauthlib refuses plain-http OAuth URLs unless told otherwise; development and the tests
     # talk to the local sandbox over http. Production (DEBUG=false) keeps the refusal.

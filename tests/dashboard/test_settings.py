@@ -45,6 +45,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({**PRODUCTION, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({**PRODUCTION, "TOKEN_ENCRYPTION_KEYS": ""}, "TOKEN_ENCRYPTION_KEYS"),
         ({**PRODUCTION, "DEMO_MODE": "true"}, "DEMO_MODE"),
+        ({**PRODUCTION, "X_API_BASE_URL": "http://api.x.com"}, "X_API_BASE_URL"),
+        ({**PRODUCTION, "X_AUTHORIZE_URL": "http://x.com/i/oauth2/authorize"}, "X_AUTHORIZE_URL"),
     ],
 )
 def test_a_bad_or_missing_value_stops_start_up_with_one_line_naming_it(env, named):
@@ -106,3 +108,14 @@ def test_database_url_options_are_kept_beside_the_jit_setting():
     options = done.stdout.strip()
     assert "'sslmode': 'require'" in options
     assert "'options': '-c work_mem=64MB -c jit=off'" in options
+
+
+def test_production_may_talk_to_a_sandbox_on_this_machine_over_http():
+    """The load benchmark and the reliability suite run production settings against the
+    local sandbox."""
+    local = {
+        "X_API_BASE_URL": "http://127.0.0.1:8765",
+        "X_AUTHORIZE_URL": "http://localhost:8765/i",
+    }
+    done = _manage("check", **PRODUCTION, **local)
+    assert done.returncode == 0, done.stderr
