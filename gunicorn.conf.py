@@ -25,3 +25,4 @@ max_requests_jitter = 200
 # Logs on stderr, as the other processes do; the access log costs a line per request.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+logger_class = "dashboard.log_filters.RedactingGunicornLogger"

@@ -326,9 +326,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "production": {"()": "django.utils.log.RequireDebugFalse"},
+        # Request paths and query strings carry invitation tokens, reset keys and OAuth codes.
+        "redact": {"()": "dashboard.log_filters.RedactSecrets"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
@@ -337,7 +341,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "filters": ["redact"],
+            "propagate": False,
+        },
+        "django.server": {"handlers": ["console"], "filters": ["redact"], "propagate": False},
         # An unknown Host, an oversized body, too many fields: any anonymous client can cause
         # them at will, so they are logged, never mailed (Django's default mails them).
         "django.security": {"handlers": ["console"], "propagate": False},
