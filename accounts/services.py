@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -192,10 +193,12 @@ def invitation_problem(invitation: Invitation | None, user: User) -> str | None:
     }
     if invitation.status in problems:
         return problems[invitation.status]
-    if invitation.email.lower() != user.email.lower():
+    verified = EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True)
+    if not verified.exists():
+        # Not naming the address: anyone holding the link would learn it.
         return (
-            f"This invitation was sent to {invitation.email}. "
-            "Sign in with that address to accept it."
+            "This invitation was sent to another address. Sign in with the address it was "
+            "sent to, once you have confirmed it, to accept it."
         )
     if Membership.objects.filter(team=invitation.team, user=user).exists():
         return f"You are already a member of {invitation.team.name}."

@@ -152,6 +152,10 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
+# One address per person, the one they signed up and confirmed with: a second, unverified
+# address would let anyone squat someone else's (blocking their sign-up, catching their
+# password resets and their invitations).
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

@@ -7,6 +7,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -98,7 +99,9 @@ def test_someone_signed_in_with_another_address_cannot_accept(client_for, team):
     client = client_for(someone_else)
     url = reverse("invitation_accept", args=[invitation.token])
 
-    assert b"Sign in with that address" in client.get(url).content
+    page = client.get(url).content
+    assert b"Sign in with the address it was" in page
+    assert b"intended@example.com" not in page  # the link does not tell whom it invites
     response = client.post(url)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert not Membership.objects.filter(team=team, user=someone_else).exists()
@@ -244,3 +247,30 @@ def test_a_stored_team_name_with_a_line_break_still_sends_its_invitations(
 
     assert response.status_code == HTTPStatus.FOUND
     assert mail.outbox[-1].subject.endswith("Join Growth Team on Quartile")
+
+
+def test_an_address_someone_added_without_confirming_it_gives_no_claim_on_an_invitation(
+    client_for, team
+):
+    """The squat: an account holding the invited address unverified cannot accept."""
+    invitation = InvitationFactory(team=team, email="invited@example.com", role=Role.ADMIN)
+    squatter = UserFactory(email="squatter@example.com")
+    EmailAddress.objects.create(user=squatter, email="invited@example.com", verified=False)
+    squatter.email = "invited@example.com"  # even as the account's own address
+    squatter.save(update_fields=["email"])
+
+    response = client_for(squatter).post(reverse("invitation_accept", args=[invitation.token]))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not Membership.objects.filter(team=team, user=squatter).exists()
+
+
+def test_nobody_can_add_a_second_address_to_their_account(client_for):
+    person = UserFactory(email="me@example.com")
+
+    response = client_for(person).post(
+        reverse("account_email"), {"action_add": "", "email": "someone.else@example.com"}
+    )
+
+    assert response.status_code == HTTPStatus.OK  # the form, with its error
+    assert not EmailAddress.objects.filter(email="someone.else@example.com").exists()
