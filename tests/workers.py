@@ -44,7 +44,7 @@ def client_app(kind: str, folder: Path) -> Celery:
     if kind == "redis":
         return Celery(broker=os.environ["REDIS_URL"], set_as_current=False)
     out = str(folder / "out")
-    return Celery(
+    app = Celery(
         broker="filesystem://",
         set_as_current=False,
         broker_transport_options={
@@ -53,6 +53,8 @@ def client_app(kind: str, folder: Path) -> Celery:
             "control_folder": str(folder / "control"),
         },
     )
+    app.conf.broker_transport = "dashboard.broker:Transport"  # what the site sends with
+    return app
 
 
 @contextmanager
