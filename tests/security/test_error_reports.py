@@ -36,16 +36,19 @@ def test_credentials_in_broker_and_cache_urls_are_masked_in_error_reports(settin
         assert PASSWORD not in report
 
 
-@pytest.mark.parametrize("case", ["unknown host", "too many fields"])
+@pytest.mark.parametrize("case", ["unknown host", "too many fields", "body too large"])
 def test_what_any_client_can_cause_is_logged_not_mailed(case, client, settings, caplog):
     settings.ADMINS = [("Ops", "ops@example.com")]
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     caplog.set_level(logging.INFO)
     if case == "unknown host":
         response = client.get(reverse("account_login"), HTTP_HOST="attacker.example")
-    else:
+    elif case == "too many fields":
         fields = {f"f{n}": "x" for n in range(20)}
         response = client.post(reverse("account_login"), fields)
+    else:
+        response = client.post(reverse("account_login"), {"login": "x" * 5000})
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert mail.outbox == []
