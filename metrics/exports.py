@@ -131,6 +131,7 @@ POST_CSV: tuple[TableColumn, ...] = (
     TableColumn("created_at", "created_at", "time"),
     TableColumn("text", "text", "text"),
     TableColumn("is_reply", "is_reply", "yes/no"),
+    TableColumn("paid_partnership", "paid_partnership", "yes/no"),
     TableColumn("promoted", "promoted", "text"),
     TableColumn("deleted", "deleted", "yes/no"),
     TableColumn("engagement_rate", "engagement_rate"),

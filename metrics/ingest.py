@@ -142,6 +142,7 @@ def store_page(
                 "text": record.text,
                 "created_at": created_at,
                 "is_reply": record.is_reply,
+                "paid_partnership": record.paid_partnership is True,
                 "promoted": promoted,
                 "public_refreshed_at": observed_at if Context.PUBLIC in contexts else None,
                 "private_refreshed_at": observed_at if private else None,
@@ -150,7 +151,8 @@ def store_page(
                 "first_seen_at": observed_at,
             }
         )
-    update_fields = ["text", "is_reply", "promoted", "last_read_on", "deleted_at"]
+    update_fields = ["text", "is_reply", "paid_partnership", "promoted", "last_read_on"]
+    update_fields += ["deleted_at"]
     update_fields += ["public_refreshed_at"] if Context.PUBLIC in contexts else []
     update_fields += ["private_refreshed_at"] if private else []
     written = upsert(

@@ -89,6 +89,8 @@ class Post(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField()
     is_reply = models.BooleanField(default=False)
+    # Disclosed by its author as paid promotion (X's `paid_partnership`).
+    paid_partnership = models.BooleanField(default=False, db_default=False)
     promoted = models.CharField(max_length=10, choices=Promoted.choices, default=Promoted.UNKNOWN)
     first_seen_at = models.DateTimeField(default=timezone.now)
     public_refreshed_at = models.DateTimeField(null=True, blank=True)

@@ -144,6 +144,8 @@ class Renderer:
             "text": x_escape(post.text[: texts.TEXT_LIMIT]),
             "edit_history_tweet_ids": [post.id],
         }
+        if "paid_partnership" in wanted:
+            out["paid_partnership"] = post.paid_partnership
         if "note_tweet" in wanted and len(post.text) > texts.TEXT_LIMIT:
             out["note_tweet"] = {"text": x_escape(post.text)}
         if "attachments" in wanted and post.media_keys:

@@ -71,6 +71,7 @@ class Post:
     replied_to: str | None = None
     in_reply_to_user_id: str | None = None
     retweeted: str | None = None
+    paid_partnership: bool = False
 
     def is_promoted_at(self, now: datetime) -> bool:
         return self.profile.is_promoted_at(now)
@@ -389,6 +390,10 @@ class World:
             link=link,
             replied_to=reply_to.id if reply_to else None,
             in_reply_to_user_id=reply_to.author_id if reply_to else None,
+            # One original in fifteen disclosed as paid promotion, from its own random stream.
+            paid_partnership=reply_to is None
+            and showcase is None
+            and zlib.crc32(f"{self.seed}:{post_id}:paid".encode()) % 15 == 0,
         )
 
     def _showcase(self, account: Account, index: int) -> Showcase | None:

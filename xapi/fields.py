@@ -37,6 +37,8 @@ POST_FIELDS = (
     "conversation_id",
     # A long Post's whole text; `text` holds only its first 280 characters.
     "note_tweet",
+    # The author disclosed the Post as paid promotion (changelog 2026-06-03).
+    "paid_partnership",
 )
 MEDIA_FIELDS = ("type", "duration_ms", "preview_image_url", "url")
 # id, name and username come by default.

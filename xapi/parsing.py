@@ -116,6 +116,9 @@ def parse_post(obj: object, *, endpoint: str) -> Post:
         in_reply_to_user_id=_str(item, "in_reply_to_user_id"),
         referenced_posts=references,
         media_keys=media_keys,
+        paid_partnership=item.get("paid_partnership")
+        if isinstance(item.get("paid_partnership"), bool)
+        else None,
         public_metrics=_metrics(PostPublicMetrics, item.get("public_metrics")),
         non_public_metrics=_metrics(PostNonPublicMetrics, item.get("non_public_metrics")),
         organic_metrics=_metrics(PostContextMetrics, item.get("organic_metrics")),

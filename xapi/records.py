@@ -103,6 +103,7 @@ class Post:
     in_reply_to_user_id: str | None = None
     referenced_posts: tuple[ReferencedPost, ...] = ()
     media_keys: tuple[str, ...] = ()
+    paid_partnership: bool | None = None  # None: X did not say
     public_metrics: PostPublicMetrics | None = None
     non_public_metrics: PostNonPublicMetrics | None = None
     organic_metrics: PostContextMetrics | None = None

@@ -131,7 +131,8 @@ def _rate_expression():
 
 
 POST_FIELDS = (
-    "x_post_id", "account__username", "created_at", "text", "is_reply", "promoted", "deleted_at",
+    "x_post_id", "account__username", "created_at", "text", "is_reply", "paid_partnership",
+    "promoted", "deleted_at",
 )  # fmt: skip
 
 
@@ -197,7 +198,8 @@ def _ordered(values: QuerySet, sort: PostSort) -> QuerySet:
 POST_METRIC_COLUMNS = tuple(f"{m}_{c}" for m, info in POST_METRICS.items() for c in info.contexts)
 VIDEO_METRIC_COLUMNS = tuple(f"{m}_{c}" for m, info in MEDIA_METRICS.items() for c in info.contexts)
 POST_TABLE_COLUMNS = (
-    "post_id", "x_post_id", "url", "account", "created_at", "text", "is_reply", "promoted",
+    "post_id", "x_post_id", "url", "account", "created_at", "text", "is_reply", "paid_partnership",
+    "promoted",
     "deleted", "engagement_rate", *POST_METRIC_COLUMNS, "media_keys", *VIDEO_METRIC_COLUMNS,
     "video_counted_on",
 )  # fmt: skip
@@ -284,7 +286,8 @@ def post_table_sql(
         )
         SELECT v."post_id", v."x_post_id",
                'https://x.com/' || v."account__username" || '/status/' || v."x_post_id",
-               v."account__username", v."created_at", v."text", v."is_reply", v."promoted",
+               v."account__username", v."created_at", v."text", v."is_reply",
+               v."paid_partnership", v."promoted",
                v."deleted_at" IS NOT NULL, v."engagement_rate", {metrics},
                coalesce(m.media_keys, ''), {", ".join(video_columns)},
                coalesce(c.counted_on, '')
@@ -343,6 +346,7 @@ def post_row(flat: tuple) -> PostRow:
         created_at=named["created_at"],
         text=named["text"],
         is_reply=named["is_reply"],
+        paid_partnership=named["paid_partnership"],
         promoted=named["promoted"],
         deleted=named["deleted"],
         metrics=values(POST_METRICS),
@@ -548,12 +552,12 @@ def _flat_rows(scope: Scope, chunk: list[tuple]) -> list[tuple]:
     tz = scope.tz
     rows = []
     for values in chunk:
-        pk, x_post_id, username, created_at, text, is_reply, promoted, deleted_at = values[:8]
+        pk, x_post_id, username, created_at, text, is_reply, paid, promoted, deleted_at = values[:9]
         rows.append(
             (
                 pk, x_post_id, post_url(username, x_post_id), username,
-                created_at.astimezone(tz), text, is_reply, promoted, deleted_at is not None,
-                values[-2], *values[8:-2], media_keys.get(pk, ""), *video.get(pk, no_video),
+                created_at.astimezone(tz), text, is_reply, paid, promoted, deleted_at is not None,
+                values[-2], *values[9:-2], media_keys.get(pk, ""), *video.get(pk, no_video),
                 counted_on.get(pk, ""),
             )
         )  # fmt: skip

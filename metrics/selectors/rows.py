@@ -187,6 +187,7 @@ class PostRow:
     created_at: datetime  # in the team's time zone
     text: str
     is_reply: bool
+    paid_partnership: bool
     promoted: str  # Post.Promoted
     deleted: bool
     metrics: Mapping[str, MetricValues]

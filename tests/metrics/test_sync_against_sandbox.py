@@ -279,3 +279,17 @@ def test_a_post_marked_deleted_before_deletions_were_forgotten_is_forgotten_by_t
 
     marked.refresh_from_db()
     assert marked.text == "" and not PostSnapshot.objects.filter(post=marked).exists()
+
+
+def test_paid_partnerships_are_stored_as_x_marks_them(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    assert run_sync(account).outcome == SyncRun.Outcome.SUCCEEDED
+    stored = dict(Post.objects.filter(account=account).values_list("x_post_id", "paid_partnership"))
+    with truth_client(x_sandbox, BRAND) as truth:
+        ids = [str(x) for x in sorted(stored)[-100:]]
+        served = {
+            int(p.id): p.paid_partnership for p in truth.lookup_posts(ids=ids, metrics=PUBLIC).posts
+        }
+
+    assert any(served.values())
+    assert {x: stored[x] for x in served} == served

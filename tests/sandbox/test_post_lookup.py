@@ -171,3 +171,15 @@ def test_post_ids_are_snowflakes_of_their_creation_time(sandbox_clean):
         assert (int(post["id"]) >> 22) + TWITTER_EPOCH_MS == created_ms
     ids = [int(p["id"]) for p in posts]
     assert ids == sorted(ids, reverse=True)
+
+
+def test_paid_partnerships_are_marked_when_asked_for(sandbox_clean):
+    token, posts = _brand_posts(sandbox_clean)
+    assert all("paid_partnership" not in p for p in posts)  # only when asked for
+    ids = [p["id"] for p in posts[:100]]
+
+    body = _lookup(sandbox_clean, token, ids, **{"tweet.fields": "paid_partnership"}).json()
+
+    assert_valid(body, "Get2TweetsResponse")
+    flags = [post["paid_partnership"] for post in body["data"]]
+    assert True in flags and False in flags

@@ -6,7 +6,7 @@ from xapi.fields import post_query_params
 
 ALWAYS = (
     "created_at,author_id,attachments,referenced_tweets,in_reply_to_user_id,conversation_id,"
-    "note_tweet"
+    "note_tweet,paid_partnership"
 )
 
 
