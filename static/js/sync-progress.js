@@ -23,9 +23,17 @@
     return state.running;
   }
 
+  // Once the person leaves the page (a link, the address bar), a reload of ours would cancel
+  // where they were going: stop polling.
+  let leaving = false;
+  window.addEventListener("beforeunload", () => { leaving = true; });
+  window.addEventListener("pagehide", () => { leaving = true; });
+
   let wasRunning = cells.some((cell) => !cell.querySelector(".sync-progress").hidden);
   async function round() {
+    if (leaving) return;
     const running = (await Promise.all(cells.map(poll))).some(Boolean);
+    if (leaving) return;
     if (wasRunning && !running) {
       window.location.reload(); // show the finished sync's figures
       return;
