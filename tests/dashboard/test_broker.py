@@ -18,6 +18,7 @@ def _connection(folder, transport):
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
         "processed_folder": str(folder.parent / "processed"),
+        "control_folder": str(folder.parent / "control"),
         "store_processed": False,
     }
     return kombu.Connection("filesystem://", transport=transport, transport_options=options)
