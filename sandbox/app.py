@@ -165,7 +165,11 @@ class SandboxApp:
         if kind == "500":
             return problems.internal_server_error()
         if kind == "usage_cap":
-            return problems.usage_capped("Monthly", demo_account)
+            response = problems.usage_capped("Monthly", demo_account)
+            response.headers += sandbox.limits.untouched(
+                endpoint or "", sandbox.clock.now()
+            ).headers()
+            return response
         if kind == "credits_depleted":
             return problems.credits_depleted(demo_account)
         if kind == "client_forbidden":
@@ -204,7 +208,12 @@ class SandboxApp:
                     response = handler(request, caller, now)
                 except InvalidRequest as invalid:
                     response = invalid.response()
-            response.headers += [*rate.headers(), ("api-version", "2.166")]
+            # X names the token's access level on every answer but a 401 (tweepy's cassettes).
+            response.headers += [
+                *rate.headers(),
+                ("api-version", "2.166"),
+                ("x-access-level", "read"),
+            ]
             return response
 
         return serve

@@ -98,6 +98,13 @@ class RateLimiter:
             limit.requests, limit.requests - used, start + limit.window_seconds, exceeded
         )
 
+    def untouched(self, endpoint: str, now: datetime) -> RateState:
+        """Headers of a window with quota left, as X's usage-capped 429s carry them (xdk #25):
+        a client that reads only these would think it may go on."""
+        limit = self.limit_for(endpoint) or Limit(1)
+        moment = int(now.timestamp())
+        return RateState(limit.requests, limit.requests - 1, moment + limit.window_seconds, False)
+
     def exhausted(self, endpoint: str, now: datetime) -> RateState:
         """Headers for an injected 429: nothing left until a window from now ends."""
         limit = self.limit_for(endpoint) or Limit(0)

@@ -117,6 +117,8 @@ def test_usage_cap_answers_usage_cap_exceeded(sandbox_clean, me):
     assert body["type"] == "https://api.twitter.com/2/problems/usage-capped"
     assert body["period"] == "Monthly" and body["scope"] == "Product"
     assert_problem(body)
+    # As X's do: the rate-limit headers show quota left; only the body says stop.
+    assert int(answer.headers["x-rate-limit-remaining"]) > 0
 
 
 def test_credits_depleted_answers_402(sandbox_clean, me):
@@ -166,3 +168,9 @@ def test_an_unknown_fault_kind_is_refused(sandbox_clean):
     answer = requests.post(sandbox_clean.url("/_sandbox/faults"), json={"kind": "teapot"})
     assert answer.status_code == 400
     assert "kind must be one of" in answer.json()["error"]
+
+
+def test_every_answer_but_a_401_names_the_access_level(sandbox_clean, me):
+    assert me().headers["x-access-level"] == "read"
+    sandbox_clean.fault("revoked")
+    assert "x-access-level" not in me().headers
