@@ -288,8 +288,10 @@ def _load(site, slug, sessions, posts, env, x_now, sandbox_url, think, cpu):
 def _report(run, think, results, syncs, cpu) -> None:
     def row(name, rows):
         times = sorted(t * 1000 for _, t, _ in rows)
-        q = statistics.quantiles(times, n=100) if len(times) > 1 else times * 99
         errors = sum(1 for *_, ok in rows if not ok)
+        if not times:  # a short run may not reach every page
+            return (name, 0, "-", "-", "-", errors)
+        q = statistics.quantiles(times, n=100) if len(times) > 1 else times * 99
         return (name, len(rows), f"{q[49]:.0f}", f"{q[94]:.0f}", f"{q[98]:.0f}", errors)
 
     rows = [

@@ -1,6 +1,8 @@
 """The embedded broker (no Redis) never hands a worker half a message (kombu #1551): messages
 written while a consumer reads arrive whole, every one of them."""
 
+import base64
+import json
 import threading
 from queue import Empty
 
@@ -49,7 +51,16 @@ def _exchange_messages(tmp_path, transport):
                 received.append(message.payload["n"])
                 message.ack()
 
-    threads = [threading.Thread(target=produce), threading.Thread(target=consume)]
+    def recording_a_death(work):
+        def run():
+            try:
+                work()
+            except Exception as exc:  # the thread died (declaring its queue, say)
+                failures.append(f"{work.__name__}: {exc!r}")
+
+        return run
+
+    threads = [threading.Thread(target=recording_a_death(work)) for work in (produce, consume)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -62,6 +73,63 @@ def test_every_message_written_while_a_worker_reads_arrives_whole(tmp_path):
 
     assert failures == []
     assert sorted(received) == list(range(MESSAGES))
+
+
+def test_processes_declaring_the_same_queue_at_once_all_start_and_share_one_table(tmp_path):
+    """Starting web, worker and beat declare the queue together; with kombu's own transport
+    one of them read the table file its creator had not written yet and died."""
+    folder = tmp_path / "queue"
+    folder.mkdir()
+    died, start = [], threading.Barrier(8)
+
+    def declare(n):
+        try:
+            with _connection(folder, TRANSPORT) as connection:
+                connection.default_channel.exchange_declare("shared", "direct")
+                start.wait()
+                for round_ in range(25):
+                    connection.default_channel.queue_declare(f"q{n}-{round_}")
+                    connection.default_channel.queue_bind(f"q{n}-{round_}", "shared", f"k{n}")
+        except Exception as exc:
+            died.append(repr(exc))
+
+    threads = [threading.Thread(target=declare, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    table = json.loads((tmp_path / "control" / "shared.exchange").read_text())
+    assert died == []
+    assert len(table) == len({tuple(binding) for binding in table}) == 8 * 25
+
+
+def test_a_message_published_while_another_thread_still_writes_its_binding_is_delivered(
+    tmp_path, monkeypatch
+):
+    """kombu records a binding for the whole process before writing it: a second thread
+    publishing in that moment found no queue on disk and the message was silently dropped."""
+    folder = tmp_path / "queue"
+    folder.mkdir()
+    declaring = _connection(folder, TRANSPORT)
+    publishing = _connection(folder, TRANSPORT)
+    write = broker._write_whole
+
+    def publish_while_the_binding_is_written(path, payload):
+        if path.endswith(".exchange"):
+            channel = publishing.default_channel
+            channel.basic_publish(channel.prepare_message("hello"), "handover", "handover")
+        write(path, payload)
+
+    monkeypatch.setattr(broker, "_write_whole", publish_while_the_binding_is_written)
+    channel = declaring.default_channel
+    channel.exchange_declare("handover", "direct")
+    channel.queue_declare("handover")
+    channel.queue_bind("handover", "handover", "handover")
+
+    assert base64.b64decode(channel._get("handover")["body"]) == b"hello"
+    declaring.release()
+    publishing.release()
 
 
 def test_a_worker_looking_while_a_message_is_written_finds_nothing_rather_than_half(
