@@ -162,7 +162,8 @@ def test_a_worker_looking_while_a_message_is_written_finds_nothing_rather_than_h
 def test_a_message_that_cannot_be_decoded_is_skipped_not_fatal(tmp_path, caplog):
     folder = tmp_path / "queue"
     folder.mkdir()
-    (folder / "1_broken.soak.msg").write_text('{"half": ')  # left by a crashed producer
+    # Left by a crashed producer; named to sort before any message kombu names (by clock).
+    (folder / "0_broken.soak.msg").write_text('{"half": ')
     connection = _connection(folder, TRANSPORT)
     channel = connection.default_channel
     channel._put("soak", {"n": 2})
