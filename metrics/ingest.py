@@ -66,8 +66,9 @@ class StoredPage:
     posts: int = 0
     billed_reads: int = 0
     promoted_ids: set[int] = field(default_factory=set)
-    # The page changed rollups of days before its own (a gain split back over earlier days).
-    reached_back: bool = False
+    # The first day before the page's own whose rollups it changed (a gain split back over
+    # earlier days), or None.
+    revised_from: date | None = None
 
 
 def contexts_of(metrics: xapi.MetricGroup) -> list[Context]:
@@ -194,7 +195,8 @@ def store_page(
             page, records, post_pk, new_posts, born, contexts, all_new=all_new, **written_at
         ),
     ]
-    result.reached_back = any(day is not None and day < today for day in earliest)
+    revised = [day for day in earliest if day is not None and day < today]
+    result.revised_from = min(revised, default=None)
     return result
 
 

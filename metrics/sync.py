@@ -358,9 +358,11 @@ def _store(
         run.posts_read += stored.posts
         run.billed_post_reads += stored.billed_reads
         run.requests = dict(state.client.requests_sent)
-        if stored.reached_back:
-            account_id = state.account.pk
-            transaction.on_commit(lambda: selectors.history_revised(account_id=account_id))
+        if stored.revised_from is not None:
+            account_id, since = state.account.pk, stored.revised_from
+            transaction.on_commit(
+                lambda: selectors.history_revised(account_id=account_id, since=since)
+            )
         run.save(
             update_fields=[
                 "pages_done", "pages_planned", "posts_read", "billed_post_reads",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
@@ -18,14 +18,15 @@ from metrics.selectors.scope import Scope
 # Reads are cached per account. A sync writes rollups for the day of its reading (team time)
 # and splits the gain since the previous reading back over that reading's days: a day is
 # final once the next one has begun and no sync started before midnight can still run
-# (RUNNING_AT_MOST), unless a later reading splits into it, which moves the account's history
-# version (`history_revised`): final days are cached for long under those versions. Anything
-# that may still change is cached under the account's sync state (`account_version`), which
-# every sync moves: a sync of one account invalidates that account's entries only.
+# (RUNNING_AT_MOST), unless a later reading splits into it, which the sync records as a
+# revision of the account's history from that day (`history_revised`): final days are cached
+# for long and checked against those revisions. Anything that may still change is cached
+# under the account's sync state (`account_version`), which every sync moves: a sync of one
+# account invalidates that account's entries only.
 
 FINAL_CACHE_SECONDS = 8 * 24 * 3600
 LIVE_CACHE_SECONDS = 15 * 60  # a safety net: the version moves with every sync anyway
-CACHE_VERSION = 2  # 2: daily sums carry estimated, after-30 and unreported parts
+CACHE_VERSION = 3  # 3: final entries are stamped and checked against history revisions
 # A run still "running" after this long died with its worker: it shows no progress.
 RUNNING_AT_MOST = timedelta(hours=1)
 
@@ -49,36 +50,99 @@ def final_until(team: Team) -> date:
     return settled.date() - timedelta(days=1)
 
 
+# --- History revisions -----------------------------------------------------------------------
+#
+# Final entries are stamped with the history clock's reading taken before they were read, and
+# each account keeps its recent revisions (clock tick, first day revised). An entry about days
+# up to D is still true unless one of its accounts was revised from a day <= D after its
+# stamp: a reading that reaches back two days re-reads those two days, not the whole history.
+
+REVISIONS_KEPT = 64
+_CLOCK_KEY = f"quartile:history-clock:{CACHE_VERSION}"
+
+
 def _history_key(account_id: int) -> str:
     return f"quartile:history:{CACHE_VERSION}:{account_id}"
 
 
-def history_revised(*, account_id: int) -> None:
-    """A sync rewrote days that were final: a reading splits its gain back over the days since
-    the previous one. Final entries of scopes with this account are read anew."""
-    cache.set(_history_key(account_id), clock.time_ns(), timeout=None)
+def _clock_tick() -> int:
+    """The history clock, moved on. It starts at the time in ns, so that a clock the cache lost
+    starts again beyond any stamp it had handed out."""
+    cache.add(_CLOCK_KEY, clock.time_ns(), timeout=None)
+    try:
+        return cache.incr(_CLOCK_KEY)
+    except ValueError:  # evicted between the two calls
+        cache.set(_CLOCK_KEY, tick := clock.time_ns(), timeout=None)
+        return tick
 
 
-def _history_version_of(account_ids: Sequence[int]) -> dict[int, int]:
-    """Each account's history version. Where an account has none yet (or the cache lost it),
-    a new one: an entry cached under a lost version can never be read again."""
-    keys = {pk: _history_key(pk) for pk in sorted(account_ids)}
-    found = cache.get_many(list(keys.values()))
-    missing = {key: clock.time_ns() for key in keys.values() if key not in found}
-    if missing:
-        cache.set_many(missing, timeout=None)
-        found.update(missing)
-    return {pk: found[key] for pk, key in keys.items()}
+def history_stamp() -> int:
+    """The history clock now: taken before reading what a final entry will hold."""
+    stamp = cache.get(_CLOCK_KEY)
+    return _clock_tick() if stamp is None else stamp
 
 
-def _history_versions(account_ids: Sequence[int]) -> str:
-    return ",".join(f"{pk}={v}" for pk, v in _history_version_of(account_ids).items())
+def history_revised(*, account_id: int, since: date) -> None:
+    """A sync rewrote the account's days from `since` on, some of which may have been final: a
+    reading splits its gain back over the days since the previous one. Called once its
+    transaction committed; one sync of an account runs at a time, so nothing else writes the
+    account's revisions meanwhile."""
+    key = _history_key(account_id)
+    tick = _clock_tick()
+    history = cache.get(key) or {"floor": tick, "revisions": []}
+    revisions = [*history["revisions"], (tick, since)]
+    while len(revisions) > REVISIONS_KEPT:
+        # The two oldest become one, at the later tick from the earlier day: an entry either
+        # of them would have stopped is still stopped (and a few more, harmlessly).
+        (_, first), (later, second) = revisions[:2]
+        revisions[:2] = [(later, min(first, second))]
+    cache.set(key, {"floor": history["floor"], "revisions": revisions}, timeout=None)
 
 
-def _cache_key(
-    scope: Scope, kind: str, account: XAccount, *parts, final: bool, history: int = 0
-) -> str:
-    version = f"final-{history}" if final else account_version(account)
+@dataclass(frozen=True)
+class Histories:
+    """The revisions of a set of accounts, read in one go."""
+
+    by_account: Mapping[int, Mapping]
+    _revised_from: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, account_ids: Iterable[int]) -> Histories:
+        """Where an account has no record (new, or the cache lost it), one that starts now:
+        nothing stamped before can be trusted for it."""
+        keys = {pk: _history_key(pk) for pk in account_ids}
+        found = cache.get_many(list(keys.values()))
+        missing = [key for key in keys.values() if key not in found]
+        if missing:
+            started = {key: {"floor": _clock_tick(), "revisions": []} for key in missing}
+            for key, record in started.items():
+                cache.add(key, record, timeout=None)
+            found.update(cache.get_many(missing))
+            found.update({key: started[key] for key in missing if key not in found})
+        return cls({pk: found[key] for pk, key in keys.items()})
+
+    def still_true(self, account_ids: Iterable[int], stamp: int, last_day: date) -> bool:
+        """Whether an entry stamped `stamp` about the accounts' days up to `last_day` holds."""
+        revised = self.revised_from(tuple(account_ids), stamp)
+        return revised is None or revised > last_day
+
+    def revised_from(self, account_ids: tuple[int, ...], stamp: int) -> date | None:
+        """The first day any of the accounts revised after `stamp`: None when none did,
+        date.min when that is not known (the account's record started after `stamp`)."""
+        memo = (account_ids, stamp)
+        if memo not in self._revised_from:
+            days = []
+            for pk in account_ids:
+                history = self.by_account[pk]
+                if stamp < history["floor"]:
+                    days.append(date.min)
+                days.extend(since for tick, since in history["revisions"] if tick > stamp)
+            self._revised_from[memo] = min(days, default=None)
+        return self._revised_from[memo]
+
+
+def _cache_key(scope: Scope, kind: str, account: XAccount, *parts, final: bool) -> str:
+    version = "final" if final else account_version(account)
     tail = ":".join(str(p) for p in parts)
     return f"quartile:{kind}:{CACHE_VERSION}:{scope.team.time_zone}:{account.pk}:{version}:{tail}"
 
@@ -94,20 +158,30 @@ def _per_account(
 ) -> dict[int, object]:
     """One value per account in scope: from the cache, or `compute` over the accounts that
     are not cached (a sub-scope) in one go. Cached under each account's sync state, or for
-    long when `final` (nothing can change it any more, but a reading that splits its gain back
-    into final days: under the account's history version)."""
-    history = _history_version_of(scope.account_ids) if final else {}
-    keys = {
-        a.pk: _cache_key(scope, kind, a, *parts, final=final, history=history.get(a.pk, 0))
-        for a in scope.accounts
-    }
+    long when `final` (nothing can change it any more but a reading that splits its gain back
+    into the period: checked against the account's history revisions)."""
+    keys = {a.pk: _cache_key(scope, kind, a, *parts, final=final) for a in scope.accounts}
     cached = cache.get_many(list(keys.values()))
-    values = {pk: cached[key] for pk, key in keys.items() if key in cached}
+    if final:
+        histories = Histories.of(scope.account_ids)
+        stamp = history_stamp()  # after the histories: no revision they miss predates it
+        values = {
+            pk: value
+            for pk, key in keys.items()
+            if key in cached
+            for stamped, value in [cached[key]]
+            if histories.still_true((pk,), stamped, scope.period.end)
+        }
+    else:
+        values = {pk: cached[key] for pk, key in keys.items() if key in cached}
     stale = tuple(a for a in scope.accounts if a.pk not in values)
     if stale:
         computed = compute(replace(scope, accounts=stale))
         fresh = {a.pk: computed.get(a.pk, empty) for a in stale}
-        timeout = FINAL_CACHE_SECONDS if final else LIVE_CACHE_SECONDS
-        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, timeout=timeout)
+        if final:
+            stored = {keys[pk]: (stamp, value) for pk, value in fresh.items()}
+            cache.set_many(stored, timeout=FINAL_CACHE_SECONDS)
+        else:
+            cache.set_many({keys[pk]: v for pk, v in fresh.items()}, timeout=LIVE_CACHE_SECONDS)
         values.update(fresh)
     return values

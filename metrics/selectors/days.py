@@ -18,9 +18,10 @@ from metrics.selectors.cache import (
     CACHE_VERSION,
     FINAL_CACHE_SECONDS,
     LIVE_CACHE_SECONDS,
+    Histories,
     _cache_key,
-    _history_versions,
     final_until,
+    history_stamp,
 )
 from metrics.selectors.scope import Period, Scope, team_today
 from metrics.selectors.sums import ContextSums, _daily_grouped, _merge
@@ -39,8 +40,9 @@ class ScopeDay:
 def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
     """Every day of the period up to today, from the cache or in three queries.
 
-    Final days are cached for the scope's set of accounts (one entry per day); the others
-    (today, and yesterday during the first hour) per account under its sync state.
+    Final days are cached for the scope's set of accounts (one entry per day, good until a
+    reading of one of them revises that day); the others (today, and yesterday during the
+    first hour) per account under its sync state.
     """
     today = team_today(scope.team)
     days = [day for day in period.days() if day <= today]
@@ -49,9 +51,11 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
     final = final_until(scope.team)
     final_days = [day for day in days if day <= final]
     live_days = [day for day in days if day > final]
-    accounts = _history_versions(scope.account_ids)
+    accounts = ",".join(str(pk) for pk in sorted(scope.account_ids))
     digest = hashlib.sha1(accounts.encode(), usedforsecurity=False).hexdigest()[:16]
     tz = scope.team.time_zone
+    histories = Histories.of(scope.account_ids)
+    stamp = history_stamp()  # after the histories: no revision they miss predates it
     final_keys = {
         day: f"quartile:scope-day:{CACHE_VERSION}:{tz}:{digest}:{day.isoformat()}"
         for day in final_days
@@ -62,7 +66,13 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
         for day in live_days
     }
     cached = cache.get_many([*final_keys.values(), *live_keys.values()])
-    result = {day: ScopeDay(*cached[key]) for day, key in final_keys.items() if key in cached}
+    result = {
+        day: ScopeDay(*record)
+        for day, key in final_keys.items()
+        if key in cached
+        for stamped, *record in [cached[key]]
+        if histories.still_true(scope.account_ids, stamped, day)
+    }
     live = {pair: ScopeDay(*cached[key]) for pair, key in live_keys.items() if key in cached}
     missing = [day for day in final_days if day not in result]
     stale = [a for a in scope.accounts if any((a.pk, d) not in live for d in live_days)]
@@ -81,7 +91,7 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
             for account_id, record in by_account.items()
         }
         cache.set_many(
-            {final_keys[d]: (r.posts, r.media, r.syncs) for d, r in final_fresh.items()},
+            {final_keys[d]: (stamp, r.posts, r.media, r.syncs) for d, r in final_fresh.items()},
             timeout=FINAL_CACHE_SECONDS,
         )
         cache.set_many(

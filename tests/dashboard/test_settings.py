@@ -119,3 +119,16 @@ def test_production_may_talk_to_a_sandbox_on_this_machine_over_http():
     }
     done = _manage("check", **PRODUCTION, **local)
     assert done.returncode == 0, done.stderr
+
+
+def test_without_redis_the_site_and_the_worker_share_one_cache(tmp_path):
+    """What a sync caches (its revisions of the history, the rankings it warms) is read by the
+    site, another process: an in-memory cache would keep each process's to itself."""
+    embedded = {"VAR_DIR": str(tmp_path), "REDIS_URL": "", "DATABASE_URL": ""}
+    write = "from django.core.cache import cache; cache.set('written-by', 'worker')"
+    read = "from django.core.cache import cache; print(cache.get('written-by'))"
+
+    assert _manage("shell", "-c", write, **embedded).returncode == 0
+    done = _manage("shell", "-c", read, **embedded)
+
+    assert done.stdout.strip().splitlines()[-1] == "worker", done.stderr

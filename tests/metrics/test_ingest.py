@@ -114,6 +114,17 @@ def test_gains_follow_the_design_worked_example():
     assert [r.impression_count for r in rows] == [271, 443, 500]
 
 
+def test_a_page_says_from_which_earlier_day_it_changed_the_days_it_split_a_gain_over():
+    account = XAccountFactory()
+    first = store(account, post(impressions=100), at=MONDAY + timedelta(hours=1))
+    same_day = store(account, post(impressions=150), at=MONDAY + timedelta(hours=5))
+    two_days_on = store(account, post(impressions=400), at=MONDAY + timedelta(days=2))
+
+    assert first.revised_from is None  # born the same day: nothing before its day
+    assert same_day.revised_from is None
+    assert two_days_on.revised_from == date(2026, 11, 2)  # the gain since Monday 15:00
+
+
 def test_a_first_reading_within_30_days_of_birth_splits_the_lifetime_from_the_birth_day():
     account = XAccountFactory()
     store(account, post(created_at=MONDAY - timedelta(days=5)), at=MONDAY)

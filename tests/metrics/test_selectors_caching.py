@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from metrics.models import Context
@@ -17,6 +18,8 @@ from metrics.selectors import (
     team_today,
     top_posts,
 )
+from metrics.selectors.cache import CACHE_VERSION, REVISIONS_KEPT
+from metrics.selectors.days import scope_days
 from tests.factories import TeamFactory, XAccountFactory
 from tests.metrics.factories import PostDailyFactory, PostFactory, sync_ran
 
@@ -117,6 +120,86 @@ def test_a_final_periods_top_posts_follow_a_reading_that_splits_back_into_it(tea
     # A later reading of `late` splits its gain back over days that were final: the sync
     # writes the rows and moves the account's history version.
     _impressions(late, date(2026, 3, 3), 80)
-    history_revised(account_id=account.pk)
+    history_revised(account_id=account.pk, since=date(2026, 3, 3))
 
     assert order() == [late.pk, early.pk]
+
+
+def test_a_revision_after_a_final_periods_end_leaves_its_top_posts_cached(
+    team, django_assert_num_queries
+):
+    account = XAccountFactory(team=team, connected_at=datetime(2026, 1, 1, tzinfo=team.tzinfo))
+    post = PostFactory(account=account, created_at=datetime(2026, 3, 1, tzinfo=team.tzinfo))
+    _impressions(post, date(2026, 3, 2), 100)
+    scope = _scope(team, Period(date(2026, 3, 1), date(2026, 3, 2)))
+    top_posts(scope=scope, sort=PostSort(), limit=2)
+
+    history_revised(account_id=account.pk, since=date(2026, 3, 3))
+    with django_assert_num_queries(1):  # the shown Post's values; its ranking is cached
+        top, _ = top_posts(scope=scope, sort=PostSort(), limit=2)
+
+    assert [row.post_id for row in top] == [post.pk]
+
+
+def _account_days(scope):
+    """Each day's public impressions as the Overview reads them (cached or not)."""
+    return {
+        day: record.posts.get(Context.PUBLIC, {}).get("impression_count", 0)
+        for day, record in scope_days(scope=scope, period=scope.period).items()
+    }
+
+
+def test_a_revision_re_reads_the_final_days_from_the_first_it_changed_and_no_earlier(team):
+    account = XAccountFactory(team=team, connected_at=datetime(2026, 1, 1, tzinfo=team.tzinfo))
+    post = PostFactory(account=account, created_at=datetime(2026, 3, 1, tzinfo=team.tzinfo))
+    for day in (2, 3, 4):
+        sync_ran(account, datetime(2026, 3, day, 23, tzinfo=team.tzinfo))
+        _impressions(post, date(2026, 3, day), 10)
+    account_rollups_rebuild(account_ids=[account.pk])
+    period = Period(date(2026, 3, 2), date(2026, 3, 4))
+    scope = _scope(team, period)
+    assert _account_days(scope) == {date(2026, 3, d): 10 for d in (2, 3, 4)}
+
+    # Rows change on the 2nd without a revision (which never happens: it shows what is
+    # read again) and on the 3rd and 4th with one from the 3rd.
+    PostDailyFactory._meta.model.objects.filter(post=post).update(impression_count_gain=20)
+    account_rollups_rebuild(account_ids=[account.pk])
+    history_revised(account_id=account.pk, since=date(2026, 3, 3))
+
+    assert _account_days(scope) == {
+        date(2026, 3, 2): 10,
+        date(2026, 3, 3): 20,
+        date(2026, 3, 4): 20,
+    }
+
+
+def _a_cached_day_revised_to_20(team):
+    """An account whose 2 March was read and cached at 10 impressions, then rewritten to 20
+    by a reading that revises it: (the account, the scope of that day)."""
+    account = XAccountFactory(team=team, connected_at=datetime(2026, 1, 1, tzinfo=team.tzinfo))
+    post = PostFactory(account=account, created_at=datetime(2026, 3, 1, tzinfo=team.tzinfo))
+    sync_ran(account, datetime(2026, 3, 2, 23, tzinfo=team.tzinfo))
+    _impressions(post, date(2026, 3, 2), 10)
+    account_rollups_rebuild(account_ids=[account.pk])
+    scope = _scope(team, Period(date(2026, 3, 2), date(2026, 3, 2)))
+    assert _account_days(scope) == {date(2026, 3, 2): 10}
+
+    PostDailyFactory._meta.model.objects.filter(post=post).update(impression_count_gain=20)
+    account_rollups_rebuild(account_ids=[account.pk])
+    history_revised(account_id=account.pk, since=date(2026, 3, 2))
+    return account, scope
+
+
+def test_final_days_are_read_anew_when_the_cache_lost_an_accounts_revisions(team):
+    account, scope = _a_cached_day_revised_to_20(team)
+    cache.delete(f"quartile:history:{CACHE_VERSION}:{account.pk}")  # evicted, say
+
+    assert _account_days(scope) == {date(2026, 3, 2): 20}
+
+
+def test_revisions_beyond_those_kept_still_stop_every_entry_they_would_have(team):
+    account, scope = _a_cached_day_revised_to_20(team)
+    for n in range(REVISIONS_KEPT + 5):  # later revisions of later days only
+        history_revised(account_id=account.pk, since=date(2026, 3, 10) + timedelta(days=n))
+
+    assert _account_days(scope) == {date(2026, 3, 2): 20}
