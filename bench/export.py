@@ -93,9 +93,9 @@ def main() -> None:
     query = f"range=custom&start={period.start}&end={period.end}&mode=created"
 
     if os.environ.get("BENCH_EXPORT_PYTHON") == "1":
-        from dashboard import downloads
+        from metrics import exports
 
-        downloads.DATABASE_WRITES_CSV = False
+        exports.DATABASE_WRITES_CSV = False
     export = stream_export(client, f"{url}?{query}")
     scope = Scope(team, tuple(selectors.team_accounts(team=team)), period, PeriodMode.CREATED)
     copy = copy_same_rows(scope, PostSort())

@@ -7,7 +7,6 @@ person was removed; the download is written to the team's audit log at that mome
 
 from collections.abc import Callable, Iterator
 
-from django.db import connection
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
@@ -21,8 +20,7 @@ from metrics.exports import (
     DAILY_COLUMNS,
     VIDEO_COLUMNS,
     csv_chunks,
-    post_csv_chunks,
-    post_csv_copy_chunks,
+    posts_csv,
     snapshot_csv_chunks,
 )
 from metrics.models import Post
@@ -79,19 +77,6 @@ def _csv_response(
     return response
 
 
-# PostgreSQL writes the Posts CSV itself; off, Python writes it (bench/export.py compares).
-DATABASE_WRITES_CSV = True
-
-
-def _posts_csv(scope: Scope, sort: PostSort, post_ids) -> Iterator[bytes]:
-    """PostgreSQL writes the Posts CSV itself (COPY, several times faster); elsewhere Python
-    writes the same cells (tests/dashboard/test_downloads.py holds both to the selector rows)."""
-    if DATABASE_WRITES_CSV and connection.vendor == "postgresql":
-        sql, params = selectors.post_table_sql(scope=scope, sort=sort, post_ids=post_ids)
-        return post_csv_copy_chunks(sql, params, scope.team.time_zone)
-    return post_csv_chunks(selectors.post_table(scope=scope, sort=sort, post_ids=post_ids))
-
-
 @team_view()
 @require_GET
 def export_posts(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
@@ -100,7 +85,7 @@ def export_posts(request: HttpRequest, membership: Membership) -> StreamingHttpR
     post_ids = None if post is None else [post.pk]
     return _csv_response(
         membership, kind="posts", stem=stem, filters=filters,
-        chunks=lambda: _posts_csv(scope, sort, post_ids),
+        chunks=lambda: posts_csv(scope, sort, post_ids),
     )  # fmt: skip
 
 

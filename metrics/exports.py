@@ -9,10 +9,14 @@
 """
 
 import csv
+import heapq
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 
+from metrics import selectors
 from metrics.models import MEDIA_COUNTS, POST_COUNTS
 from metrics.selectors import (
     AFTER_30_CONTEXT,
@@ -21,7 +25,10 @@ from metrics.selectors import (
     POST_TABLE_COLUMNS,
     VIDEO_METRIC_COLUMNS,
     MetricInfo,
+    PostSort,
+    Scope,
 )
+from metrics.selectors.cache import _per_account
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -237,6 +244,60 @@ def post_csv_copy_chunks(sql: str, params: tuple, time_zone: str) -> Iterator[by
     """PostgreSQL: the Posts CSV written by the database itself (COPY … TO STDOUT) from
     `selectors.post_table_sql`, with the cells `post_csv_chunks` writes (formula starts made
     inert on text columns, yes/no, ISO 8601 times), streamed block by block."""
+    yield _post_csv_header()
+    yield from _in_chunks(_copied_rows(sql, params, time_zone))
+
+
+def cached_post_csv_chunks(scope: Scope, sort: PostSort) -> Iterator[bytes]:
+    """PostgreSQL: `post_csv_copy_chunks` of the scope's Posts, written account by account and
+    kept per account under its sync state, then merged into the one order. People downloading
+    the same view between syncs share the work; a sync of one account rewrites its rows only.
+    The merge holds every row at once: only for scopes of up to CACHED_ROWS Posts."""
+    parts = (scope.mode, scope.period.start, scope.period.end, str(sort))
+
+    def write(part: Scope) -> dict[int, list[tuple[tuple, bytes]]]:
+        sql, params = selectors.post_table_sql(scope=part, sort=sort, keyed=True)
+        by_account: dict[int, list[tuple[tuple, bytes]]] = defaultdict(list)
+        for row in _copied_rows(sql, params, scope.team.time_zone, keys=len(SORT_KEY_COLUMNS)):
+            account_id, post_id, value, line = row.split(b",", 3)
+            # The SQL order, DESC NULLS LAST then the newest Post first, as an ascending key.
+            rank = (value == b"", -float(value or 0), -int(post_id))
+            by_account[int(account_id)].append((rank, line))
+        return by_account
+
+    rows = _per_account(scope, "posts-csv", parts, write, empty=[])
+    yield _post_csv_header()
+    yield from _in_chunks(line for _, line in heapq.merge(*rows.values(), key=itemgetter(0)))
+
+
+SORT_KEY_COLUMNS = ("account_id", "post_id", "sort_value")  # post_table_sql(keyed=True)
+CACHED_ROWS = 50_000  # about 25 MB of rows held by the merge
+# PostgreSQL writes the Posts CSV itself; off, Python writes it (bench/export.py compares).
+DATABASE_WRITES_CSV = True
+
+
+def posts_csv(scope: Scope, sort: PostSort, post_ids: Sequence[int] | None) -> Iterator[bytes]:
+    """The Posts CSV of a page. PostgreSQL writes it (COPY, several times faster), from the
+    per-account cache when the scope is small enough to merge in memory; elsewhere Python
+    writes the same cells (tests/dashboard/test_downloads.py holds each to the selector rows)."""
+    from django.db import connection
+
+    if DATABASE_WRITES_CSV and connection.vendor == "postgresql":
+        if post_ids is None and selectors.posts_in(scope=scope) <= CACHED_ROWS:
+            return cached_post_csv_chunks(scope, sort)
+        sql, params = selectors.post_table_sql(scope=scope, sort=sort, post_ids=post_ids)
+        return post_csv_copy_chunks(sql, params, scope.team.time_zone)
+    return post_csv_chunks(selectors.post_table(scope=scope, sort=sort, post_ids=post_ids))
+
+
+def _post_csv_header() -> bytes:
+    # Lines end as the database ends them (LF), the header's too: one ending in the whole file.
+    return (BOM + ",".join(c.header for c in POST_CSV) + "\n").encode()
+
+
+def _copied_rows(sql: str, params: tuple, time_zone: str, keys: int = 0) -> Iterator[bytes]:
+    """The CSV lines COPY writes of `post_table_sql`'s rows, the first `keys` columns as they
+    are and the rest as POST_CSV cells."""
     import psycopg
     from django.db import connection
 
@@ -249,23 +310,27 @@ def post_csv_copy_chunks(sql: str, params: tuple, time_zone: str) -> Iterator[by
     }
     names = [f"c{n}" for n in range(len(POST_TABLE_COLUMNS))]
     at = {name: f"t.{names[n]}" for n, name in enumerate(POST_TABLE_COLUMNS)}
-    cells = [sql_cells[c.kind](at[c.field]) for c in POST_CSV]
+    key_names = [f"k{n}" for n in range(keys)]
+    cells = [f"t.{k}" for k in key_names] + [sql_cells[c.kind](at[c.field]) for c in POST_CSV]
     connection.ensure_connection()
     raw = connection.connection
     # The inner query's %s placeholders become literals first; then the time zone is bound.
     inner = psycopg.ClientCursor(raw).mogrify(sql, params).replace("%", "%%")
-    query = f"SELECT {', '.join(cells)} FROM ({inner}) AS t ({', '.join(names)})"  # noqa: S608
+    columns = ", ".join(key_names + names)
+    query = f"SELECT {', '.join(cells)} FROM ({inner}) AS t ({columns})"  # noqa: S608
     bound = psycopg.ClientCursor(raw).mogrify(query, {"tz": time_zone})
-    # Lines end as the database ends them (LF), the header's too: one ending in the whole file.
-    yield (BOM + ",".join(c.header for c in POST_CSV) + "\n").encode()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({bound}) TO STDOUT (FORMAT csv)") as copy:
-        # PostgreSQL sends a row per message: gathered into ~64 KB chunks, as the Python writer
-        # sends them, the response takes a few dozen writes instead of one per row.
-        buffer = bytearray()
-        for block in copy:
-            buffer += block
-            if len(buffer) >= CHUNK_CHARS:
-                yield bytes(buffer)
-                buffer.clear()
-        if buffer:
+        yield from map(bytes, copy)  # PostgreSQL sends a row per message
+
+
+def _in_chunks(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Lines gathered into ~64 KB chunks, as the Python writer sends them: a response of a few
+    dozen writes instead of one per row."""
+    buffer = bytearray()
+    for line in lines:
+        buffer += line
+        if len(buffer) >= CHUNK_CHARS:
             yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)

@@ -74,6 +74,7 @@ from metrics.selectors.posts import (
     post_rows,
     post_table,
     post_table_sql,
+    posts_in,
     top_posts,
     warm_top_posts,
 )
@@ -202,6 +203,7 @@ __all__ = [
     "post_scope",
     "post_table",
     "post_table_sql",
+    "posts_in",
     "scope_coverage",
     "scope_days",
     "scope_freshness",

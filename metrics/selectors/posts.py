@@ -224,14 +224,20 @@ def post_table(
 
 
 def post_table_sql(
-    *, scope: Scope, sort: PostSort | None = None, post_ids: Sequence[int] | None = None
+    *,
+    scope: Scope,
+    sort: PostSort | None = None,
+    post_ids: Sequence[int] | None = None,
+    keyed: bool = False,
 ) -> tuple[str, tuple]:
     """PostgreSQL: one SELECT of `post_table`'s rows (POST_TABLE_COLUMNS, same order), so that
     the database can write them itself. The Posts' part is `post_table`'s own query; the videos'
-    sums per Post are added here, as `_post_media` computes them."""
+    sums per Post are added here, as `_post_media` computes them. `keyed`: three columns first,
+    the Post's account id, its id and its value in the order (`SORT_KEY_COLUMNS`), so that rows
+    read account by account can be merged back into the one order."""
     sort = sort or PostSort()
     # Ordered once, below, by the same keys as `post_table`.
-    values = _post_values(scope, post_ids).values_list(*POST_VALUES)
+    values = _post_values(scope, post_ids).values_list(*POST_VALUES, "account_id")
     inner, params = values.query.sql_with_params()
     metrics = ", ".join(f'v."{c}"' for c in POST_METRIC_COLUMNS)
     if scope.mode == PeriodMode.ACTIVITY:
@@ -267,11 +273,10 @@ def post_table_sql(
             )
         else:
             video_columns.append(f'm."{m}_{c}"')
-    order = (
-        'v."created_at" DESC'
-        if sort.column() == "created_at"
-        else f'v."{sort.column()}" DESC NULLS LAST'
-    )
+    by_creation = sort.column() == "created_at"
+    order = 'v."created_at" DESC' if by_creation else f'v."{sort.column()}" DESC NULLS LAST'
+    sort_value = 'extract(epoch FROM v."created_at")' if by_creation else f'v."{sort.column()}"'
+    key = f'v."account_id", v."post_id", {sort_value}, ' if keyed else ""
     # The videos' sums in one grouped pass over the media of the Posts that carry any, joined
     # by hash: no per-Post lookup, whatever the planner believes of the tables' sizes. `f` is
     # each medium's first carrier in the table (`_first_carriers`). The third column is
@@ -284,7 +289,7 @@ def post_table_sql(
             WHERE v."has_media"
             ORDER BY pm.media_id, v."created_at", v."post_id"
         )
-        SELECT v."post_id", v."x_post_id",
+        SELECT {key}v."post_id", v."x_post_id",
                'https://x.com/' || v."account__username" || '/status/' || v."x_post_id",
                v."account__username", v."created_at", v."text", v."is_reply",
                v."paid_partnership", v."promoted",
@@ -315,6 +320,11 @@ def post_table_sql(
         ORDER BY {order}, v."post_id" DESC
     """  # noqa: S608 (identifiers come from this module's constants; values are parameters)
     return sql, tuple(params)
+
+
+def posts_in(*, scope: Scope) -> int:
+    """How many Posts the scope's accounts have: at least as many as any table of the scope."""
+    return Post.objects.filter(account_id__in=scope.account_ids).count()
 
 
 def post_rows(
