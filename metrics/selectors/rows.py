@@ -78,6 +78,9 @@ class Coverage(enum.StrEnum):
         }[self.value]
 
 
+SUMMARY_REASONS = 4
+
+
 @dataclass(frozen=True)
 class GapNote:
     account: str
@@ -131,14 +134,20 @@ class DailyTotalRow:
 
     @property
     def missing_summary(self) -> list[str]:
-        """The accounts without data, by reason: "deferred: @a, @b" (a count beyond five)."""
+        """The accounts without data, by reason: "deferred: @a, @b" (a count beyond five), the
+        most common reasons first, at most SUMMARY_REASONS lines."""
         by_reason: dict[str, list[str]] = defaultdict(list)
         for note in self.missing:
             by_reason[note.reason].append(f"@{note.account}")
-        return [
+        reasons = sorted(by_reason.items(), key=lambda item: -len(item[1]))
+        lines = [
             f"{reason}: {', '.join(names) if len(names) <= 5 else f'{len(names)} accounts'}"
-            for reason, names in by_reason.items()
+            for reason, names in reasons[:SUMMARY_REASONS]
         ]
+        if rest := reasons[SUMMARY_REASONS:]:
+            accounts = sum(len(names) for _, names in rest)
+            lines.append(f"{len(rest)} other reasons: {accounts} accounts")
+        return lines
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from accounts.models import XAccount
 from metrics.models import Context, SyncRun
 from metrics.selectors import (
     Coverage,
+    DailyTotalRow,
     GapNote,
     Period,
     Scope,
@@ -165,8 +166,8 @@ def test_days_before_a_connection_on_it_and_after_a_disconnection_say_what_is_kn
         Coverage.NONE,
     ]  # fmt: skip
     assert [coverage.missing(d)[0].reason if coverage.missing(d) else None for d in days] == [
-        "before @late was connected",
-        "before @late was connected: only its Posts created since 3 Mar count",
+        "before it was connected",
+        "before it was connected: only its Posts created since 3 Mar count",
         "connected at 09:00: its Posts older than 30 days count from their second reading",
         None,
         "last reading at 12:00",
@@ -199,4 +200,21 @@ def test_the_daily_csv_rows_of_a_gap_day_carry_no_numbers_but_the_reason(team):
     assert [(r.day, r.gain, r.end_of_day, r.basis, r.note) for r in rows] == [
         (MAR[0], 100, 100, "observed", ""),
         (MAR[1], None, None, "unknown", "no data: no successful sync"),
+    ]
+
+
+def test_a_day_of_many_accounts_without_data_says_so_in_a_few_lines():
+    connected_together = [GapNote(f"load_{n:02d}", "before it was connected") for n in range(50)]
+    odd_ones = [GapNote(f"odd_{n}", f"reason {n}") for n in range(6)]
+    row = DailyTotalRow(
+        date(2026, 3, 2), "impression_count", None, Coverage.NONE,
+        missing=(*odd_ones, *connected_together),
+    )  # fmt: skip
+
+    assert row.missing_summary == [
+        "before it was connected: 50 accounts",
+        "reason 0: @odd_0",
+        "reason 1: @odd_1",
+        "reason 2: @odd_2",
+        "3 other reasons: 3 accounts",
     ]
