@@ -339,11 +339,19 @@ def _ratio(part: Number | None, whole: Number | None) -> float | None:
 
 
 def _ratio_parts(part: Parts, whole: Parts) -> Parts:
-    """Each of `part`'s total, organic and promoted as a share of `whole`'s."""
+    """Each of `part`'s total, organic and promoted as a share of `whole`'s (plays of a video
+    as a share of its starts). None where the part exceeds the whole: X may count a video's
+    starts short (its own sample has 0 starts and 2 plays past 25 %), and a share above 100 %
+    would describe no viewer."""
+
+    def share(count: Number | None, starts: Number | None) -> float | None:
+        ratio = _ratio(count, starts)
+        return None if ratio is not None and ratio > 1 else ratio
+
     return Parts(
-        _ratio(part.total, whole.total),
-        _ratio(part.organic, whole.organic),
-        _ratio(part.promoted, whole.promoted),
+        share(part.total, whole.total),
+        share(part.organic, whole.organic),
+        share(part.promoted, whole.promoted),
     )
 
 

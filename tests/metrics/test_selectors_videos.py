@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from metrics.models import Context
+from metrics.rollups import account_rollups_rebuild
 from metrics.selectors import (
     Period,
     PeriodMode,
@@ -86,6 +87,22 @@ def test_the_funnel_shows_retention_from_starts_per_context(shared_video):
     assert [s.counts.organic for s in steps] == [1000, 700, 500, 300, 200]
     assert [s.counts.promoted for s in steps] == [500, 350, 250, 150, 100]
     assert [s.retention.organic for s in steps] == [1.0, 0.7, 0.5, 0.3, 0.2]
+    assert [s.retention.promoted for s in steps] == [1.0, 0.7, 0.5, 0.3, 0.2]
+
+
+def test_plays_beyond_the_starts_x_counted_show_no_share_rather_than_one_above_100_percent(
+    shared_video,
+):
+    team, account, video, _ = shared_video
+    # X's own sample: no start counted, two plays past 25 %.
+    video.daily.filter(context=Context.ORGANIC).update(playback_0_count_gain=0)
+    account_rollups_rebuild(account_ids=[account.pk])
+    scope = Scope(team, (account,), Period(DAY, DAY))
+
+    steps = video_funnel(scope=scope)
+
+    assert [s.counts.organic for s in steps] == [0, 700, 500, 300, 200]
+    assert {s.retention.organic for s in steps} == {None}
     assert [s.retention.promoted for s in steps] == [1.0, 0.7, 0.5, 0.3, 0.2]
 
 
