@@ -8,8 +8,10 @@ passes, and the contexts are added up rather than split, so X's invariants hold 
   and paid contexts"); quotes are organic only ("There are no Quote Tweets from a paid context");
 - non_public impressions, link and profile clicks = organic + promoted;
 - public impression_count = non_public impression_count;
-- video playback counts never rise from one quartile to the next, and `view_count` is the sum over
-  every Post that carries the video ("aggregated across all posts containing the video").
+- video playback counts never rise from one quartile to the next, but for some videos
+  `playback_0_count` is counted short and falls below the quartiles after it (X's own metrics
+  sample: `playback_0_count` 0 with `playback_25_count` 2); `view_count` is the sum over every
+  Post that carries the video ("aggregated across all posts containing the video").
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ class VideoProfile:
     start_rate: float  # impressions that start the video (playback_0)
     view_ratio: float  # views per start
     retention: tuple[float, float, float, float]  # 0→25 %, 25→50 %, 50→75 %, 75→100 %
+    # The share of starts X counts as playback_0: below 1 for some videos, whose later
+    # quartiles then exceed their starts (X's own sample: playback_0 0, playback_25 2).
+    counted_starts: float = 1.0
 
 
 def draw_post_profile(
@@ -233,11 +238,13 @@ class Playback:
 
     @classmethod
     def from_impressions(cls, impressions: int, video: VideoProfile) -> Playback:
-        # Each quartile is a floored share of the one before, so it can never be larger.
+        # Each quartile is a floored share of the one before; only playback_0 may be counted
+        # short (`counted_starts`), so it alone can be smaller than the quartiles after it.
         started = int(impressions * video.start_rate)
         quartiles = [started]
         for kept in video.retention:
             quartiles.append(int(quartiles[-1] * kept))
+        quartiles[0] = int(started * video.counted_starts)
         return cls(*quartiles, view_count=int(started * video.view_ratio))
 
     def quartiles(self) -> dict[str, int]:

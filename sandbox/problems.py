@@ -1,13 +1,16 @@
 """X's error bodies, word for word where a capture exists (x-api.md §2.3, §2.4, §2.8, §1.3, §4).
 
-Problem `type` URIs use the api.twitter.com host: the live API still sends it (x-api.md §2.8).
+Problem `type` URIs are on api.x.com, as most of X's 2026 answers have them; usage-capped and
+credits answers have still been seen on api.twitter.com and keep it (x-api.md §9). A client
+compares the last path segment only.
 """
 
 from __future__ import annotations
 
 from sandbox.http import JSON, PROBLEM_JSON, Response, json_response
 
-PROBLEMS = "https://api.twitter.com/2/problems/"
+PROBLEMS = "https://api.x.com/2/problems/"
+LEGACY_PROBLEMS = "https://api.twitter.com/2/problems/"  # the billing answers' host
 
 
 class InvalidRequest(Exception):
@@ -75,7 +78,7 @@ def usage_capped(period: str, account_id: str) -> Response:
             "period": period,
             "scope": scope,
             "detail": f"Usage cap exceeded: {period} {scope.lower()} cap",
-            "type": PROBLEMS + "usage-capped",
+            "type": LEGACY_PROBLEMS + "usage-capped",
         },
         429,
         PROBLEM_JSON,
@@ -89,7 +92,7 @@ def credits_depleted(account_id: str) -> Response:
             "title": "CreditsDepleted",
             "detail": f"Your enrolled account [{account_id}] does not have any credits to fulfill "
             "this request.",
-            "type": PROBLEMS + "credits",
+            "type": LEGACY_PROBLEMS + "credits",
         },
         402,
         JSON,
@@ -98,8 +101,7 @@ def credits_depleted(account_id: str) -> Response:
 
 def client_forbidden(client_id: str) -> Response:
     """403 client-not-enrolled: a developer app outside a Project or without the access the
-    endpoint needs (x-api.md §2.8, X's response-codes page; spec 2.166 ClientForbiddenProblem).
-    The `type` is on api.x.com, as X's page shows it."""
+    endpoint needs (x-api.md §2.8, X's response-codes page; spec 2.166 ClientForbiddenProblem)."""
     return json_response(
         {
             "client_id": client_id,
@@ -109,7 +111,7 @@ def client_forbidden(client_id: str) -> Response:
             "detail": "This request must be made using an approved developer account that is "
             "enrolled in the requested endpoint. Learn more by visiting our documentation.",
             "reason": "client-not-enrolled",
-            "type": "https://api.x.com/2/problems/client-forbidden",
+            "type": PROBLEMS + "client-forbidden",
         },
         403,
         JSON,

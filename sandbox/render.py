@@ -206,7 +206,7 @@ class Renderer:
             if "url" in wanted:
                 out["url"] = f"https://pbs.twimg.com/media/Q{media_id[-10:]}.jpg"
             return out
-        if "duration_ms" in wanted:
+        if "duration_ms" in wanted and media.duration_ms is not None:  # a GIF has none
             out["duration_ms"] = media.duration_ms
         if "preview_image_url" in wanted:
             out["preview_image_url"] = (

@@ -19,7 +19,7 @@ import hashlib
 import random
 import threading
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -48,7 +48,7 @@ class PostKind(StrEnum):
 @dataclass(frozen=True)
 class Media:
     key: str
-    type: str  # "video" or "photo"
+    type: str  # "video", "animated_gif" or "photo"
     owner_id: str
     width: int
     height: int
@@ -381,7 +381,7 @@ class World:
                 rng,
                 median_reach=persona.median_reach,
                 has_link=has_link,
-                is_video=any(key.startswith("13_") for key in media_keys),
+                is_video=any(self._media[key].type == "video" for key in media_keys),
                 created_at=created_at,
                 promoted=promoted,
             ),
@@ -449,17 +449,35 @@ class World:
     ) -> str:
         # Media is uploaded shortly before the Post; its id is a snowflake too.
         media_id = snowflake(created_at - timedelta(seconds=rng.randint(30, 600)), sequence)
+
+        # Quirks drawn from their own streams, so the rest of the world stays as it was.
+        def one_in(n: int, quirk: str) -> bool:
+            return zlib.crc32(f"{self.seed}:{media_id}:{quirk}".encode()) % n == 0
+
         if kind == "video":
             width, height = rng.choice(((1280, 720), (720, 1280), (1080, 1080)))
+            video = draw_video_profile(rng)
+            if one_in(8, "short-starts"):
+                short = random.Random(f"{self.seed}:{media_id}:short-starts").uniform(0, 0.6)
+                video = replace(video, counted_starts=short)
             media = Media(
-                key=f"13_{media_id}",
+                # X's keys: 13_ for videos uploaded through the media API, 7_ for ext_tw_video.
+                key=f"{'7' if one_in(4, 'ext') else '13'}_{media_id}",
                 type="video",
                 owner_id=account.id,
                 width=width,
                 height=height,
                 duration_ms=rng.randint(6, 90) * 1000 + rng.randint(0, 999),
-                video=draw_video_profile(rng),
+                video=video,
             )
+        elif one_in(8, "gif"):
+            # An animated GIF (key 16_): X reports view counts for it as for a video
+            # (UNCERTAIN: no capture of a GIF's non-public metrics).
+            gif = random.Random(f"{self.seed}:{media_id}:gif")
+            media = Media(
+                key=f"16_{media_id}", type="animated_gif", owner_id=account.id, width=498,
+                height=280, video=draw_video_profile(gif),
+            )  # fmt: skip
         else:
             media = Media(
                 key=f"3_{media_id}", type="photo", owner_id=account.id, width=1200, height=675

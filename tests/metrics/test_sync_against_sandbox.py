@@ -158,9 +158,12 @@ def test_a_video_carried_by_two_posts_is_stored_once_with_its_metrics(x_sandbox,
     assert shared, "the brand account reuses a video in two Posts"
     contexts = set(MediaMetrics.objects.filter(media=shared[0]).values_list("context", flat=True))
     assert Context.PUBLIC in contexts
-    for metrics in MediaMetrics.objects.filter(media__in=videos, context=Context.NON_PUBLIC):
-        counts = [getattr(metrics, n) for n in MEDIA_COUNTS[1:]]
-        assert counts == sorted(counts, reverse=True), "playback never rises between quartiles"
+    stored = MediaMetrics.objects.filter(media__in=videos, context=Context.NON_PUBLIC)
+    quartiles = [[getattr(m, n) for n in MEDIA_COUNTS[1:]] for m in stored]
+    for counts in quartiles:  # as X sent them: from 25 % on, never rising
+        assert counts[1:] == sorted(counts[1:], reverse=True)
+    # X may count starts short (its own sample: 0 starts, 2 plays past 25 %): kept as sent.
+    assert any(starts < past_25 for starts, past_25, *_ in quartiles)
 
 
 def _new_ids(account, since) -> set[int]:

@@ -16,7 +16,14 @@ from jsonschema import Draft202012Validator
 PREFIX = "#/components/schemas/"
 SUBSET = json.loads(Path(__file__).with_name("x_openapi_subset.json").read_text())
 SCHEMAS: dict[str, dict] = SUBSET["components"]["schemas"]
-PROBLEM_TYPES = frozenset(SCHEMAS["Problem"]["discriminator"]["mapping"])
+# The spec maps problem types on api.twitter.com only; X's 2026 answers mostly carry the same
+# types on api.x.com (x-api.md §9), which the sandbox sends: both are known here.
+_PROBLEM_MAPPING = SCHEMAS["Problem"]["discriminator"]["mapping"]
+_PROBLEM_MAPPING |= {
+    uri.replace("https://api.twitter.com/", "https://api.x.com/"): target
+    for uri, target in list(_PROBLEM_MAPPING.items())
+}
+PROBLEM_TYPES = frozenset(_PROBLEM_MAPPING)
 
 
 def _with_discriminators(schemas: dict[str, dict]) -> dict[str, dict]:

@@ -25,8 +25,9 @@ def test_the_brand_has_about_300_posts_over_120_days():
 
 
 def test_about_one_brand_post_in_six_carries_a_video():
-    posts = _history(World(1, ANCHOR), BRAND)
-    videos = sum(1 for p in posts if any(k.startswith("13_") for k in p.media_keys))
+    world = World(1, ANCHOR)
+    posts = _history(world, BRAND)
+    videos = sum(1 for p in posts if any(world.media(k).type == "video" for k in p.media_keys))
     assert 0.12 < videos / len(posts) < 0.22
 
 
@@ -34,7 +35,7 @@ def test_one_video_is_reused_in_two_brand_posts():
     world = World(1, ANCHOR)
     carried = Counter(k for p in _history(world, BRAND) for k in p.media_keys)
     reused = [key for key, count in carried.items() if count == 2]
-    assert len(reused) == 1 and reused[0].startswith("13_")
+    assert len(reused) == 1 and world.media(reused[0]).type == "video"
     assert all(
         ANCHOR - p.created_at < timedelta(days=30) for p in world.carriers(reused[0], ANCHOR)
     )
@@ -62,10 +63,12 @@ def test_the_small_account_has_20_posts_and_the_archive_3500():
 
 
 def test_media_keys_look_like_xs():
+    """13_ videos, 7_ ext_tw_video, 16_ animated GIFs, 3_ photos (x-api.md §9)."""
     world = World(1, ANCHOR)
     keys = {k for p in _history(world, BRAND) for k in p.media_keys}
-    assert {k.split("_")[0] for k in keys} == {"13", "3"}
+    assert {k.split("_")[0] for k in keys} == {"3", "7", "13", "16"}
     assert all(k.split("_")[1].isdigit() for k in keys)
+    assert all(world.media(k).type == "animated_gif" for k in keys if k.startswith("16_"))
 
 
 def test_the_same_seed_gives_the_same_posts_and_another_seed_others():
@@ -111,3 +114,16 @@ def test_the_nasty_texts_are_recent_enough_for_private_metrics(sandbox_clean):
     posts = timeline(sandbox_clean, BRAND, token, **{"tweet.fields": "created_at"})
     script = next(p for p in posts if p["text"] == "&lt;script&gt;alert(1)&lt;/script&gt;")
     assert now - datetime.fromisoformat(script["created_at"]) < timedelta(days=7)
+
+
+def test_some_videos_count_fewer_starts_than_plays_past_a_quarter():
+    """X's own metrics sample has playback_0_count 0 with playback_25_count 2 (x-api.md §9)."""
+    from sandbox.metrics import Playback
+
+    world = World(1, ANCHOR)
+    keys = {k for p in _history(world, BRAND) for k in p.media_keys}
+    videos = [world.media(k).video for k in keys if world.media(k).type == "video"]
+    counts = [Playback.from_impressions(10_000, video) for video in videos]
+    short = [c for c in counts if c.playback_0_count < c.playback_25_count]
+
+    assert short and len(short) < len(videos) / 3

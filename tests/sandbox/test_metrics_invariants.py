@@ -49,7 +49,8 @@ def _assert_invariants(public, non_public, organic, promoted):
 
 
 def _assert_quartiles_never_rise(playback: dict):
-    counts = [playback[q] for q in QUARTILES]
+    # From 25 % on; X may count a video's starts (playback_0) short, below what follows them.
+    counts = [playback[q] for q in QUARTILES[1:]]
     assert counts == sorted(counts, reverse=True)
 
 

@@ -39,7 +39,7 @@ class Scene:
             f"/2/users/{self.brand_id}/tweets", max_results=100, **{"tweet.fields": "attachments"}
         ).json()
         self.ids = [p["id"] for p in body["data"]]
-        self.video_ids = [p["id"] for p in body["data"] if "13_" in str(p.get("attachments"))]
+        self.video_ids = [p["id"] for p in body["data"] if _carries_a_video(p)]
 
     def get(self, path, token=None, auth=None, **params):
         headers = bearer(token or self.brand) if auth is None else None
@@ -157,3 +157,8 @@ def test_rate_limited_and_capped_answers_validate(sandbox_clean):
     for kind in ("usage_cap", "503", "500", "429", "revoked"):
         sandbox_clean.fault(kind)
         assert_problem(scene.get("/2/users/me").json())
+
+
+def _carries_a_video(post: dict) -> bool:
+    keys = post.get("attachments", {}).get("media_keys", [])
+    return any(key.startswith(("7_", "13_")) for key in keys)  # X's video keys

@@ -38,7 +38,7 @@ def test_more_than_100_ids_answer_xs_400(sandbox_clean):
     body = answer.json()
     assert body["title"] == "Invalid Request"
     assert body["detail"] == "One or more parameters to your request was invalid."
-    assert body["type"] == "https://api.twitter.com/2/problems/invalid-request"
+    assert body["type"] == "https://api.x.com/2/problems/invalid-request"
     assert body["errors"][0]["message"] == (
         "The number of values in the `ids` query parameter list [101] is not between 1 and 100"
     )
@@ -88,7 +88,7 @@ def test_unknown_ids_come_back_as_not_found_errors_with_200(sandbox_clean):
             "resource_type": "tweet",
             "parameter": "ids",
             "resource_id": "1508806917874978822",
-            "type": "https://api.twitter.com/2/problems/resource-not-found",
+            "type": "https://api.x.com/2/problems/resource-not-found",
         }
     ]
     assert_valid(body, "Get2TweetsResponse")

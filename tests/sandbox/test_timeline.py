@@ -82,7 +82,7 @@ def test_pagination_tokens_are_opaque(sandbox_clean, brand):
         headers=bearer(brand),
     )
     assert answer.status_code == 400
-    assert answer.json()["type"] == "https://api.twitter.com/2/problems/invalid-request"
+    assert answer.json()["type"] == "https://api.x.com/2/problems/invalid-request"
 
 
 def test_since_id_and_until_id_are_exclusive(sandbox_clean, brand):
@@ -166,7 +166,7 @@ def test_an_unknown_user_answers_200_with_a_not_found_error(sandbox_clean, brand
                 "resource_type": "user",
                 "parameter": "id",
                 "resource_id": "42",
-                "type": "https://api.twitter.com/2/problems/resource-not-found",
+                "type": "https://api.x.com/2/problems/resource-not-found",
             }
         ]
     }
