@@ -116,6 +116,9 @@ def parse_post(obj: object, *, endpoint: str) -> Post:
         in_reply_to_user_id=_str(item, "in_reply_to_user_id"),
         referenced_posts=references,
         media_keys=media_keys,
+        edit_history=tuple(
+            key for key in _list(item.get("edit_history_tweet_ids")) if isinstance(key, str)
+        ),
         paid_partnership=item.get("paid_partnership")
         if isinstance(item.get("paid_partnership"), bool)
         else None,

@@ -104,6 +104,8 @@ class Post:
     referenced_posts: tuple[ReferencedPost, ...] = ()
     media_keys: tuple[str, ...] = ()
     paid_partnership: bool | None = None  # None: X did not say
+    # Every version's id, oldest first, this one included (X creates a new id per edit).
+    edit_history: tuple[str, ...] = ()
     public_metrics: PostPublicMetrics | None = None
     non_public_metrics: PostNonPublicMetrics | None = None
     organic_metrics: PostContextMetrics | None = None
@@ -116,6 +118,13 @@ class Post:
     @property
     def is_retweet(self) -> bool:
         return self._references("retweeted")
+
+    @property
+    def earlier_versions(self) -> tuple[str, ...]:
+        """The ids this Post replaces when it is an edit: its earlier versions, oldest first."""
+        if self.id not in self.edit_history:
+            return ()
+        return self.edit_history[: self.edit_history.index(self.id)]
 
     def _references(self, kind: str) -> bool:
         return any(reference.type == kind for reference in self.referenced_posts)

@@ -230,3 +230,20 @@ def test_a_long_posts_whole_text_comes_from_note_tweet():
 
     assert long.text == ("A long Post & more. " * 20)
     assert short.text == "short"
+
+
+def test_an_edited_post_names_the_versions_it_replaces():
+    """X's edit-posts page: each edit creates a new id; the ids come oldest first."""
+    body = {"data": [
+        {"id": "12", "text": "Updated (edited)", "edit_history_tweet_ids": ["10", "11", "12"]},
+        {"id": "10", "text": "Original", "edit_history_tweet_ids": ["10", "11", "12"]},
+        {"id": "20", "text": "Never edited", "edit_history_tweet_ids": ["20"]},
+        {"id": "30", "text": "Malformed", "edit_history_tweet_ids": "30"},
+    ]}  # fmt: skip
+
+    latest, original, plain, malformed = parse_posts_response(body, endpoint=ENDPOINT).posts
+
+    assert latest.edit_history == ("10", "11", "12")
+    assert latest.earlier_versions == ("10", "11")
+    assert original.earlier_versions == ()  # an earlier version looked up by its own id
+    assert plain.earlier_versions == malformed.earlier_versions == ()
