@@ -12,7 +12,7 @@ from sandbox.clock import format_instant, parse_instant
 from sandbox.faults import FAULT_KINDS
 from sandbox.http import Request, Response, Router, json_response
 from sandbox.ratelimits import TIERS
-from sandbox.world import Account
+from sandbox.world import Account, EditRefused
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
@@ -42,6 +42,7 @@ class ControlApi:
             ("GET", "/_sandbox/ledger", self.ledger),
             ("POST", "/_sandbox/reset", self.reset),
             ("POST", "/_sandbox/posts/:id/delete", self.delete_post),
+            ("POST", "/_sandbox/posts/:id/edit", self.edit_post),
             ("GET", "/_sandbox/callbacks", self.callbacks),
             ("POST", "/_sandbox/callbacks", self.add_callbacks),
             ("GET", f"{avatars.PREFIX}/:id/:filename", self.profile_image),
@@ -181,6 +182,21 @@ class ControlApi:
         if not self._sandbox.world.delete_post(post_id):
             raise ControlError(f"no Post {post_id}")
         return json_response({"deleted": post_id})
+
+    def edit_post(self, request: Request) -> Response:
+        """Its author edits a Post on X: {"text": …} gives the new version's id (a reset undoes
+        it)."""
+        text = _json_object(request).get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ControlError('send {"text": "the edited text"}')
+        try:
+            edited = self._sandbox.world.edit_post(
+                request.path_params["id"], text, self._sandbox.clock.now()
+            )
+        except EditRefused as refused:
+            raise ControlError(str(refused)) from None
+        versions = self._sandbox.world.versions(edited.id)
+        return json_response({"id": edited.id, "edit_history_tweet_ids": list(versions)})
 
     def reset(self, request: Request) -> Response:
         self._sandbox.reset()

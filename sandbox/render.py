@@ -129,7 +129,9 @@ class Renderer:
     def metrics(self, post: Post) -> PostMetrics:
         # A retweet shows the counts of the Post it reposts.
         source = self.world.post(post.retweeted, self.now) if post.retweeted else post
-        return post_metrics(source.profile, source.created_at, self.now)
+        # An earlier version of an edited Post counts no more after the edit.
+        until = min(filter(None, (self.now, self.world.frozen_at(source.id))))
+        return post_metrics(source.profile, source.created_at, until)
 
     def media_metrics(self, media: Media) -> MediaMetrics:
         assert media.video is not None
@@ -142,7 +144,7 @@ class Renderer:
             "id": post.id,
             # A long Post's `text` is its first 280 characters; the whole is in `note_tweet`.
             "text": x_escape(post.text[: texts.TEXT_LIMIT]),
-            "edit_history_tweet_ids": [post.id],
+            "edit_history_tweet_ids": list(self.world.versions(post.id)),
         }
         if "paid_partnership" in wanted:
             out["paid_partnership"] = post.paid_partnership

@@ -204,6 +204,10 @@ def user_id_for(username: str) -> str:
     return str(10**15 + int.from_bytes(digest[:8], "big") % (9 * 10**15))
 
 
+class EditRefused(Exception):
+    """X would not let its author edit this Post."""
+
+
 class World:
     def __init__(self, seed: int, anchor: datetime) -> None:
         self.seed = seed
@@ -214,6 +218,10 @@ class World:
         self._media: dict[str, Media] = {}
         self._carriers: dict[str, list[str]] = {}
         self._deleted: set[str] = set()  # Posts their author deleted (tests, via /_sandbox)
+        # Edits (tests, via /_sandbox): each makes a new Post; the earlier one stops there.
+        self._next_version: dict[str, str] = {}
+        self._edited_at: dict[str, datetime] = {}
+        self._versions: dict[str, tuple[str, ...]] = {}  # any version's id -> every version's
         self._horizon: datetime | None = None
         self._lock = threading.RLock()
         for username, persona in DEMO_PERSONAS.items():
@@ -271,11 +279,17 @@ class World:
             self._horizon = now
 
     def timeline(self, account: Account, now: datetime) -> list[Post]:
-        """The account's Posts created at or before `now`, oldest first."""
+        """The account's Posts created at or before `now`, oldest first; an edited Post as its
+        latest version at `now`, in its original's place (UNCERTAIN: where X lists it)."""
         with self._lock:
             self._extend(account, now)
             posts = account.posts[: bisect.bisect_right(account.times, now.timestamp())]
-            return [post for post in posts if post.id not in self._deleted]
+            return [self._current(p, now) for p in posts if p.id not in self._deleted]
+
+    def _current(self, post: Post, now: datetime) -> Post:
+        while post.id in self._next_version and self._edited_at[post.id] <= now:
+            post = self._posts[self._next_version[post.id]]
+        return post
 
     def post(self, post_id: str, now: datetime) -> Post | None:
         """A Post that exists at `now` (after `advance(now)`)."""
@@ -284,16 +298,61 @@ class World:
         return post if exists else None
 
     def delete_post(self, post_id: str) -> bool:
-        """Its author deletes the Post: X answers not-found for it from now on."""
+        """Its author deletes the Post: X answers not-found for it from now on, and for every
+        version of it ("deleting any version deletes the entire chain", X's edit-posts page)."""
         with self._lock:
             if post_id not in self._posts:
                 return False
-            self._deleted.add(post_id)
+            self._deleted.update(self.versions(post_id))
             return True
 
     def undelete_all(self) -> None:
+        """Deletions and edits undone (a reset)."""
         with self._lock:
             self._deleted.clear()
+            for later in self._next_version.values():
+                self._posts.pop(later, None)
+                for carried in self._carriers.values():
+                    if later in carried:
+                        carried.remove(later)
+            self._next_version.clear()
+            self._edited_at.clear()
+            self._versions.clear()
+
+    def versions(self, post_id: str) -> tuple[str, ...]:
+        """Every version's id, oldest first (X's `edit_history_tweet_ids`; UNCERTAIN: an
+        earlier version looked up by its own id is given the whole chain too)."""
+        return self._versions.get(post_id, (post_id,))
+
+    def frozen_at(self, post_id: str) -> datetime | None:
+        """When an earlier version was edited: its counts stop there (X attributes engagement
+        to each version)."""
+        return self._edited_at.get(post_id)
+
+    def edit_post(self, post_id: str, text: str, now: datetime) -> Post:
+        """Its author edits the Post, as X allows: an original, not promoted, within 30 minutes
+        of posting and at most 5 times (X's edit-posts page). The edit is a new Post with a new
+        id and the same media, counting from zero."""
+        with self._lock:
+            post = self.post(post_id, now)
+            if post is None:
+                raise EditRefused(f"no Post {post_id}")
+            if post_id in self._next_version:
+                raise EditRefused(f"{post_id} is not the latest version")
+            chain = self.versions(post_id)
+            original = self._posts[chain[0]]
+            if post.kind is not PostKind.ORIGINAL or post.profile.promoted_from is not None:
+                raise EditRefused("only original, unpromoted Posts can be edited")
+            if now - original.created_at > timedelta(minutes=30) or len(chain) > 5:
+                raise EditRefused("Posts can be edited within 30 minutes, up to 5 times")
+            edited = replace(post, id=str(snowflake(now, len(chain))), text=text, created_at=now)
+            self._posts[edited.id] = edited
+            for key in edited.media_keys:
+                self._carriers[key].append(edited.id)
+            self._next_version[post_id], self._edited_at[post_id] = edited.id, now
+            for version in (*chain, edited.id):
+                self._versions[version] = (*chain, edited.id)
+            return edited
 
     def media(self, key: str) -> Media:
         return self._media[key]

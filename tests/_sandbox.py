@@ -35,6 +35,10 @@ class SandboxClient:
         """Its author deletes the Post on X (until the next reset)."""
         self._post(f"/_sandbox/posts/{post_id}/delete", {})
 
+    def edit_post(self, post_id: str, text: str) -> str:
+        """Its author edits the Post on X: the new version's id (until the next reset)."""
+        return self._post(f"/_sandbox/posts/{post_id}/edit", {"text": text})["id"]
+
     def set_clock(self, now: datetime | None) -> datetime | None:
         """Freeze the sandbox clock at `now` (aware datetime); None returns to real time."""
         self._post("/_sandbox/clock", {"now": None if now is None else now.isoformat()})
