@@ -141,6 +141,8 @@ POST_CSV: tuple[TableColumn, ...] = (
     TableColumn("paid_partnership", "paid_partnership", "yes/no"),
     TableColumn("promoted", "promoted", "text"),
     TableColumn("deleted", "deleted", "yes/no"),
+    # An earlier version of a Post edited on X: the latest version's id (its text is shown).
+    TableColumn("edited_into", "edited_into", "id"),
     TableColumn("engagement_rate", "engagement_rate"),
     *(TableColumn(_header(c), c) for c in POST_METRIC_COLUMNS),
     TableColumn("media_keys", "media_keys", "text"),
@@ -187,7 +189,7 @@ SNAPSHOT_COLUMNS: list[Column] = [
 _PYTHON_CELLS: dict[str, Callable[[object], object]] = {
     "number": lambda v: v,
     "text": lambda v: _inert(v) if v else v,
-    "id": str,
+    "id": lambda v: "" if v is None else str(v),
     "yes/no": lambda v: "yes" if v else "no",
     "time": lambda v: v.isoformat(),
 }

@@ -66,6 +66,8 @@ class StoredPage:
     posts: int = 0
     billed_reads: int = 0
     promoted_ids: set[int] = field(default_factory=set)
+    # Earlier versions of Posts the page shows edited: frozen on X, read no more.
+    replaced_ids: set[int] = field(default_factory=set)
     # The first day before the page's own whose rollups it changed (a gain split back over
     # earlier days), or None.
     revised_from: date | None = None
@@ -164,6 +166,7 @@ def store_page(
         returning=["x_post_id", "id"],
     )
     post_pk = dict(written)
+    result.replaced_ids = _follow_edits(account, records, post_pk)
     # When a Post is born; None when X did not say (the row's created_at is then a stand-in).
     born = {
         x_id: record.created_at or (existing[x_id].created_at if x_id in existing else None)
@@ -200,6 +203,29 @@ def store_page(
     return result
 
 
+def _follow_edits(account: XAccount, records: Mapping[int, xapi.Post], post_pk) -> set[int]:
+    """X's Developer Policy: stored content follows edits. An edit is a new Post naming the
+    ones it replaces: those take its text and point to it (and are read no more: X froze
+    their counts). An earlier version read by its own id comes back with its original text:
+    it keeps the latest's instead, when that is stored. Returns the replaced versions' ids."""
+    replaced: set[int] = set()
+    for x_id, record in records.items():
+        history = [int(i) for i in record.edit_history if i.isdigit()]
+        if len(history) < 2:
+            continue
+        replaced.update(history[: history.index(x_id)] if x_id in history else ())
+        if x_id == history[-1]:
+            Post.objects.filter(account=account, x_post_id__in=history[:-1]).update(
+                text=record.text, edited_into_id=post_pk[x_id]
+            )
+            continue
+        latest = Post.objects.filter(account=account, x_post_id=history[-1]).first()
+        if latest is not None:
+            Post.objects.filter(pk=post_pk[x_id]).update(text=latest.text, edited_into=latest)
+            replaced.add(x_id)
+    return replaced
+
+
 def _promoted(record: xapi.Post) -> bool | None:
     non_public, organic = record.non_public_metrics, record.organic_metrics
     if non_public is None or organic is None:
@@ -234,10 +260,15 @@ def forget_deleted_posts(*, account: XAccount, x_post_ids: Iterable[int], delete
     now, in the transaction that learns it; what stays is a mark that it existed and was
     deleted, so it is not read again. The account's daily sums keep its gains: team totals
     and charts of past days do not change because a Post was deleted later."""
-    posts = Post.objects.filter(account=account, x_post_id__in=list(x_post_ids))
-    ids = list(posts.values_list("pk", flat=True))
+    named = Post.objects.filter(account=account, x_post_id__in=list(x_post_ids))
+    # Deleting any version of an edited Post deletes the whole chain on X (edit-posts page).
+    posts = Post.objects.filter(account=account).filter(
+        Q(pk__in=named) | Q(edited_into__in=named) | Q(earlier_versions__in=named)
+    )
+    ids = list(posts.values_list("pk", flat=True).distinct())
     if not ids:
         return
+    posts = Post.objects.filter(pk__in=ids)
     only_theirs = Media.objects.filter(account=account, posts__in=ids).exclude(
         posts__in=Post.objects.filter(account=account).exclude(pk__in=ids)
     )

@@ -98,6 +98,11 @@ class Post(models.Model):
     # X bills a Post read once per UTC day: the last day this Post was read.
     last_read_on = models.DateField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # An edit on X makes a new Post (a new id): this earlier version's is the latest's text from
+    # then on (X's Developer Policy: stored content follows edits), and its counts stop.
+    edited_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="earlier_versions"
+    )
 
     class Meta:
         constraints = [

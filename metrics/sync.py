@@ -243,6 +243,7 @@ def _sync(state: _Run) -> bool:
     # timeline to the last 30 days (x-api.md §2.2); retweets are not ours and would error.
     fresh: set[int] = set()
     promoted: set[int] = set()
+    replaced: set[int] = set()  # earlier versions of Posts the timeline shows edited
     # With nothing stored yet (deleted Posts included), the timeline's pages hold only new
     # Posts: no lookup of stored ones is needed.
     all_new = not Post.objects.filter(account=account).exists()
@@ -257,6 +258,7 @@ def _sync(state: _Run) -> bool:
         stored = _store(state, page, PRIVATE, all_new=all_new and not fresh & _ids(page))
         fresh |= _ids(page)
         promoted |= stored.promoted_ids
+        replaced |= stored.replaced_ids
         if page.meta.oldest_id:
             oldest_young = page.meta.oldest_id
     if backfill:
@@ -273,7 +275,9 @@ def _sync(state: _Run) -> bool:
             fresh |= _ids(page)
 
     plan = plan_lookups(
-        posts=_post_states(account) if backfill else known,
+        posts=_post_states(account)
+        if backfill
+        else [p for p in known if p.x_post_id not in replaced],
         now=state.now(),
         fresh_ids=fresh,
         reads_left_today=_reads_left_today(state),
@@ -307,7 +311,10 @@ def _forget_what_was_deleted(account: XAccount) -> None:
 def _post_states(account: XAccount) -> list[PostState]:
     return [
         PostState(**values)
-        for values in Post.objects.filter(account=account, deleted_at=None).values(
+        # An earlier version of an edited Post is frozen on X: nothing to read, nothing to pay.
+        for values in Post.objects.filter(
+            account=account, deleted_at=None, edited_into=None
+        ).values(
             "x_post_id", "created_at", "public_refreshed_at", "private_refreshed_at", "last_read_on"
         )
     ]

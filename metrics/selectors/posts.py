@@ -132,7 +132,7 @@ def _rate_expression():
 
 POST_FIELDS = (
     "x_post_id", "account__username", "created_at", "text", "is_reply", "paid_partnership",
-    "promoted", "deleted_at",
+    "promoted", "deleted_at", "edited_into__x_post_id",
 )  # fmt: skip
 
 
@@ -200,7 +200,8 @@ VIDEO_METRIC_COLUMNS = tuple(f"{m}_{c}" for m, info in MEDIA_METRICS.items() for
 POST_TABLE_COLUMNS = (
     "post_id", "x_post_id", "url", "account", "created_at", "text", "is_reply", "paid_partnership",
     "promoted",
-    "deleted", "engagement_rate", *POST_METRIC_COLUMNS, "media_keys", *VIDEO_METRIC_COLUMNS,
+    "deleted", "edited_into", "engagement_rate", *POST_METRIC_COLUMNS, "media_keys",
+    *VIDEO_METRIC_COLUMNS,
     "video_counted_on",
 )  # fmt: skip
 
@@ -293,7 +294,8 @@ def post_table_sql(
                'https://x.com/' || v."account__username" || '/status/' || v."x_post_id",
                v."account__username", v."created_at", v."text", v."is_reply",
                v."paid_partnership", v."promoted",
-               v."deleted_at" IS NOT NULL, v."engagement_rate", {metrics},
+               v."deleted_at" IS NOT NULL, v."edited_into__x_post_id", v."engagement_rate",
+               {metrics},
                coalesce(m.media_keys, ''), {", ".join(video_columns)},
                coalesce(c.counted_on, '')
         FROM v
@@ -359,6 +361,7 @@ def post_row(flat: tuple) -> PostRow:
         paid_partnership=named["paid_partnership"],
         promoted=named["promoted"],
         deleted=named["deleted"],
+        edited_into=named["edited_into"],
         metrics=values(POST_METRICS),
         video=values(MEDIA_METRICS),
         media_keys=tuple(named["media_keys"].split()),
@@ -562,13 +565,14 @@ def _flat_rows(scope: Scope, chunk: list[tuple]) -> list[tuple]:
     tz = scope.tz
     rows = []
     for values in chunk:
-        pk, x_post_id, username, created_at, text, is_reply, paid, promoted, deleted_at = values[:9]
+        pk, x_post_id, username, created_at, text, is_reply, paid, promoted = values[:8]
+        deleted_at, edited_into = values[8:10]
         rows.append(
             (
                 pk, x_post_id, post_url(username, x_post_id), username,
                 created_at.astimezone(tz), text, is_reply, paid, promoted, deleted_at is not None,
-                values[-2], *values[9:-2], media_keys.get(pk, ""), *video.get(pk, no_video),
-                counted_on.get(pk, ""),
+                edited_into, values[-2], *values[10:-2], media_keys.get(pk, ""),
+                *video.get(pk, no_video), counted_on.get(pk, ""),
             )
         )  # fmt: skip
     return rows

@@ -199,6 +199,7 @@ class PostRow:
     paid_partnership: bool
     promoted: str  # Post.Promoted
     deleted: bool
+    edited_into: int | None  # an earlier version of an edited Post: the latest's X id
     metrics: Mapping[str, MetricValues]
     # Summed over the videos this Post is the first carrier of (in the table): a video shared
     # by several Posts counts once, on its first carrier.
@@ -210,6 +211,13 @@ class PostRow:
     @property
     def video_counted_elsewhere(self) -> tuple[int, ...]:
         return tuple(x_id for x_id in self.video_counted_on if x_id != self.x_post_id)
+
+    @property
+    def edited_url(self) -> str:
+        """The latest version's address on X (an earlier version of an edited Post)."""
+        if self.edited_into is None:
+            return ""
+        return self.url.rsplit("/", 1)[0] + f"/{self.edited_into}"
 
     @property
     def engagement_rate(self) -> float | None:

@@ -1,6 +1,8 @@
 """One Post: its text and media, every metric in every context, growth curves, its funnels."""
 
+import io
 import json
+from csv import DictReader
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -130,3 +132,26 @@ def test_a_post_deleted_on_x_says_so_and_shows_nothing_of_it(team, member, clien
     assert response.status_code == HTTPStatus.OK
     assert b"Deleted on X. As X's Developer Policy requires" in response.content
     assert b"(no text)" not in response.content
+
+
+def test_an_earlier_version_of_an_edited_post_says_so_and_links_the_latest(
+    synced, member, client_for
+):
+    earlier = synced.posts[4]
+    latest = PostFactory(account=earlier.account, text=earlier.text)
+    earlier.edited_into = latest
+    earlier.save(update_fields=["edited_into"])
+
+    page = _get(client_for(member), synced.team, earlier).content.decode()
+    table = client_for(member).get(reverse("team_home", args=[synced.team.slug])).content.decode()
+    csv = client_for(member).get(
+        reverse("team_export_posts", args=[synced.team.slug]) + "?range=90"
+    )
+
+    latest_url = f"{earlier.account.username}/status/{latest.x_post_id}"
+    assert "Edited on X: this is an earlier version" in page and latest_url in page
+    assert latest_url in table and "Earlier version" in table
+    rows = DictReader(io.StringIO(b"".join(csv.streaming_content).decode("utf-8-sig")))
+    edited_into = {row["post_id"]: row["edited_into"] for row in rows}
+    assert edited_into[str(earlier.x_post_id)] == str(latest.x_post_id)
+    assert edited_into[str(synced.posts[0].x_post_id)] == ""

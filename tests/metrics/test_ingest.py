@@ -1,6 +1,7 @@
 """Writing X's answers: snapshots only on change, drops kept as negative gains, NULL never 0,
 rollups by the team's day, duplicates within a page, deleted Posts, idempotence."""
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -193,6 +194,47 @@ def test_a_post_x_no_longer_finds_loses_its_content_and_history_but_not_the_team
     assert kept.text and kept.snapshots.exists()
     # The team's past days keep what the deleted Post earned.
     assert list(AccountDaily.objects.values_list("day", "context", "impression_count_gain")) == sums
+
+
+def _version(x_id, text, history, *, impressions=100):
+    return dataclasses.replace(post(x_id, impressions=impressions), text=text, edit_history=history)
+
+
+def test_an_edit_gives_the_earlier_version_its_text_and_keeps_what_it_earned():
+    """X's Developer Policy: stored content follows edits. An edit is a new Post on X."""
+    account = XAccountFactory()
+    store(account, _version("1001", "Typo", ("1001",)), at=MONDAY + timedelta(minutes=10))
+    store(
+        account, _version("1002", "Fixed", ("1001", "1002"), impressions=5),
+        at=MONDAY + timedelta(hours=2),
+    )  # fmt: skip
+
+    earlier, latest = Post.objects.get(x_post_id=1001), Post.objects.get(x_post_id=1002)
+    assert (earlier.text, latest.text) == ("Fixed", "Fixed")
+    assert earlier.edited_into == latest and latest.edited_into is None
+    assert earlier.latest.get(context=Context.PUBLIC).impression_count == 100
+
+
+def test_an_earlier_version_read_by_its_own_id_keeps_the_latest_text():
+    account = XAccountFactory()
+    history = ("1001", "1002")
+    store(account, _version("1002", "Fixed", history), at=MONDAY + timedelta(hours=1))
+    store(account, _version("1001", "Typo", history), at=MONDAY + timedelta(hours=2))
+
+    assert Post.objects.get(x_post_id=1001).text == "Fixed"
+
+
+def test_deleting_the_latest_version_forgets_every_version():
+    """X's edit-posts page: deleting any version deletes the whole chain."""
+    account = XAccountFactory()
+    store(account, _version("1001", "Typo", ("1001",)), at=MONDAY)
+    store(account, _version("1002", "Fixed", ("1001", "1002")), at=MONDAY + timedelta(hours=1))
+    gone = xapi.PartialError(type_suffix="resource-not-found", resource_id="1002")
+    store(account, at=MONDAY + timedelta(days=1), errors=[gone], asked=["1002"])
+
+    for version in Post.objects.filter(x_post_id__in=[1001, 1002]):
+        assert version.deleted_at is not None and version.text == ""
+        assert not version.snapshots.exists()
 
 
 def test_a_retweet_or_someone_else_s_post_is_not_stored():
