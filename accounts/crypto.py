@@ -2,8 +2,8 @@
 
 Stored values look like `enc:v1:<key id>:<Fernet token>`. The first key encrypts, every key
 decrypts, and a value that no key opens raises: a ciphertext never passes for a token
-(reliability.md §2.1). Decrypted values are `Secret`s, whose repr and str are masked, so a token
-cannot reach a log line, a page or an admin list by accident.
+(docs/reliability.md §2.1). Decrypted values are `Secret`s, whose repr and str are masked, so a
+token cannot reach a log line, a page or an admin list by accident.
 """
 
 import hashlib

@@ -1,4 +1,4 @@
-"""A count's life: what X's readings say about the days between them (DESIGN.md "What the
+"""A count's life: what X's readings say about the days between them (docs/DESIGN.md "What the
 numbers mean").
 
 X's counts are known exactly at each reading and at birth (every count is 0 at `created_at`).

@@ -1,9 +1,10 @@
-"""Which requests a sync makes: the floor that X's rules allow (DESIGN.md "Spending API requests").
+"""Which requests a sync makes: the floor that X's rules allow (docs/DESIGN.md "Spending API
+requests").
 
 Pure functions over plain values, so the rules are tested without HTTP or a database.
 
 - A request never mixes Posts that X would answer differently: one private field that a Post
-  cannot show drops that Post from the response (x-api.md §1.3). So young Posts (private
+  cannot show drops that Post from the response (docs/x-api.md §1.3). So young Posts (private
   metrics) and old Posts (public only) travel in separate batches, and promoted metrics are
   asked only for Posts known to be promoted (non-public totals above organic ones).
 - Each group costs ceil(n / 100) requests and nothing is asked whose answer is known.
@@ -25,7 +26,7 @@ PRIVATE_WINDOW = timedelta(days=30)
 # Posts this close to day 30 are treated as old, so none crosses the line between the plan and
 # X's answer (which would drop it from a private batch).
 PRIVATE_WINDOW_MARGIN = timedelta(minutes=10)
-TIMELINE_REACH = 3200  # X serves only the newest 3,200 Posts of a timeline (x-api.md §2.2)
+TIMELINE_REACH = 3200  # X serves only the newest 3,200 Posts of a timeline (docs/x-api.md §2.2)
 
 PRIVATE = MetricGroup.PUBLIC | MetricGroup.NON_PUBLIC | MetricGroup.ORGANIC
 PROMOTED = MetricGroup.PROMOTED

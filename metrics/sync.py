@@ -240,7 +240,7 @@ def _sync(state: _Run) -> bool:
     _planned(state, expected_timeline)
 
     # New Posts, with every field a young Post has. With private fields X itself narrows the
-    # timeline to the last 30 days (x-api.md §2.2); retweets are not ours and would error.
+    # timeline to the last 30 days (docs/x-api.md §2.2); retweets are not ours and would error.
     fresh: set[int] = set()
     promoted: set[int] = set()
     replaced: set[int] = set()  # earlier versions of Posts the timeline shows edited

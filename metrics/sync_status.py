@@ -14,7 +14,7 @@ from metrics.models import SyncRun
 # or no worker runs it.
 OVERDUE_AFTER = timedelta(minutes=5)
 
-# X's pay-per-use price of one Post read (x-api.md §2.7); Owned Reads do not apply to the
+# X's pay-per-use price of one Post read (docs/x-api.md §2.7); Owned Reads do not apply to the
 # accounts of a multi-user dashboard.
 PRICE_PER_POST_READ = Decimal("0.005")
 

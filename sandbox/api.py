@@ -1,6 +1,6 @@
 """X API v2 read endpoints: /2/users/me, /2/users/:id/tweets, /2/tweets and /2/tweets/:id.
 
-Timeline rules (x-api.md §1.3, §2.2, §7.15, docs x-api/posts/timelines/integrate):
+Timeline rules (docs/x-api.md §1.3, §2.2, §7.15, docs x-api/posts/timelines/integrate):
 - only the newest 3,200 Posts are reachable (800 with exclude=replies); beyond that, an empty page;
 - since_id takes precedence over start_time and until_id over end_time; start_time is inclusive and
   end_time exclusive;
@@ -76,7 +76,7 @@ class XApi:
         renderer = self._renderer(request, caller, now, fields.post_selection(request))
         post = self._world.post(post_id, now)
         if post is None:
-            # X answers 200 with only an error here (x-api.md §2.4 capture).
+            # X answers 200 with only an error here (docs/x-api.md §2.4 capture).
             return json_response({"errors": [not_found_error("tweet", post_id, "id")]})
         hydrated = renderer.hydrate([post], "id")
         return _answer(hydrated.body(single=True), hydrated.post_ids)

@@ -1,8 +1,8 @@
 """The developer apps registered with the sandbox and their exact callback URLs.
 
 One X app carries both an OAuth 1.0a consumer key and an OAuth 2.0 client; the app type decides
-whether the OAuth 2.0 client is confidential (has a secret) or public (x-api.md §3). Billing and the
-daily read budget are per app.
+whether the OAuth 2.0 client is confidential (has a secret) or public (docs/x-api.md §3). Billing
+and the daily read budget are per app.
 """
 
 from __future__ import annotations

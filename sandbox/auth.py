@@ -12,7 +12,8 @@ from sandbox.oauth1 import OAuth1Server
 from sandbox.oauth2 import OAuth2Server
 from sandbox.world import World
 
-# GET /2/users/me, /2/tweets, /2/tweets/:id and /2/users/:id/tweets all need these (x-api.md §3).
+# GET /2/users/me, /2/tweets, /2/tweets/:id and /2/users/:id/tweets all need these (docs/x-api.md
+# §3).
 API_SCOPES = frozenset({"tweet.read", "users.read"})
 
 

@@ -2,7 +2,7 @@
 
 The value lists are copied from X's OpenAPI spec 2.166 (components.parameters TweetFieldsParameter,
 MediaFieldsParameter, UserFieldsParameter, TweetExpansionsParameter, UserExpansionsParameter,
-PollFieldsParameter, PlaceFieldsParameter; /work/shared/reference/x-openapi-2.166.json). Values the
+PollFieldsParameter, PlaceFieldsParameter; xdevplatform/docs `openapi.json` at cb391259). Values the
 sandbox has no data for (polls, places, articles, …) are accepted and simply absent, as on X for a
 Post without them.
 """
@@ -136,7 +136,7 @@ USER_FIELD_PARAMETERS = {
     "tweet.fields": TWEET_FIELDS,
 }
 
-# The parameter order of X's "is not one of [...]" messages (x-api.md §2.4 capture).
+# The parameter order of X's "is not one of [...]" messages (docs/x-api.md §2.4 capture).
 LOOKUP_PARAMETERS = ["ids", *POST_FIELD_PARAMETERS]
 SINGLE_LOOKUP_PARAMETERS = ["id", *POST_FIELD_PARAMETERS]
 TIMELINE_PARAMETERS = [

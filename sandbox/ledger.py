@@ -1,7 +1,7 @@
 """Every request the sandbox answered, and the Post reads X would bill for them.
 
 X bills pay-per-use Post reads per app, once per Post per UTC day: "the same resource fetched again
-within the same UTC day is charged once" (x-api.md §2.7). A Post counts as read when an answer
+within the same UTC day is charged once" (docs/x-api.md §2.7). A Post counts as read when an answer
 returns it, in `data` or in `includes.tweets`.
 """
 

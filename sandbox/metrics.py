@@ -4,7 +4,7 @@ Each Post draws a `PostProfile` once (from its seed); its counts at any instant 
 Every count is `floor(non-decreasing share of time * constant)`, so counts never go down as time
 passes, and the contexts are added up rather than split, so X's invariants hold by construction:
 
-- public likes, replies, reposts = organic + promoted (x-metrics.md: "total … from both organic
+- public likes, replies, reposts = organic + promoted (docs/x-metrics.md: "total … from both organic
   and paid contexts"); quotes are organic only ("There are no Quote Tweets from a paid context");
 - non_public impressions, link and profile clicks = organic + promoted;
 - public impression_count = non_public impression_count;

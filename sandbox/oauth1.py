@@ -1,4 +1,4 @@
-"""OAuth 1.0a three-legged flow and HMAC-SHA1 request verification (x-api.md §4).
+"""OAuth 1.0a three-legged flow and HMAC-SHA1 request verification (docs/x-api.md §4).
 
 Signatures are checked with oauthlib's RFC 5849 helpers over the method, the URL the client
 addressed, the query, a form-encoded body and the oauth_* parameters. Failures answer with X's v1.1

@@ -1,4 +1,4 @@
-"""OAuth 2.0 Authorization Code Flow with PKCE, as X runs it (x-api.md §3).
+"""OAuth 2.0 Authorization Code Flow with PKCE, as X runs it (docs/x-api.md §3).
 
 - `GET /i/oauth2/authorize` shows a consent form; its POST answers 302 to the exact registered
   `redirect_uri` with `state` and `code`, or `error=access_denied` and `state` on Cancel. An unknown
@@ -33,7 +33,7 @@ from sandbox.world import World
 CODE_LIFETIME = timedelta(seconds=30)
 ACCESS_TOKEN_LIFETIME = timedelta(hours=2)
 MINTED_SCOPES = ("tweet.read", "users.read", "offline.access")
-# X's scopes (docs fundamentals/authentication/oauth-2-0/authorization-code, x-api.md §3).
+# X's scopes (docs fundamentals/authentication/oauth-2-0/authorization-code, docs/x-api.md §3).
 X_SCOPES = frozenset(
     [
         "tweet.read",
@@ -236,7 +236,7 @@ class OAuth2Server:
         value = request.form.get("token")
         if not value:
             return token_error("invalid_request", "Missing required parameter [token].")
-        # Real X requires the hint that RFC 7009 makes optional (x-api.md §9, 2026 answers).
+        # Real X requires the hint that RFC 7009 makes optional (docs/x-api.md §9, 2026 answers).
         if not request.form.get("token_type_hint"):
             return token_error("invalid_request", "Missing required parameter [token_type_hint].")
         with self._lock:
@@ -275,7 +275,7 @@ class OAuth2Server:
             return token_error("invalid_request", "Missing required parameter [client_id].")
         app = self._apps.by_client_id(client_id)
         if app is None or app.is_confidential:
-            # A confidential client must use Basic (x-api.md §3, omniauth-twitter2 #4).
+            # A confidential client must use Basic (docs/x-api.md §3, omniauth-twitter2 #4).
             return token_error("unauthorized_client", "Missing valid authorization header", 401)
         return app
 

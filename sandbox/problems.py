@@ -1,7 +1,8 @@
-"""X's error bodies, word for word where a capture exists (x-api.md §2.3, §2.4, §2.8, §1.3, §4).
+"""X's error bodies, word for word where a capture exists (docs/x-api.md §2.3, §2.4, §2.8,
+§1.3, §4).
 
 Problem `type` URIs are on api.x.com, as most of X's 2026 answers have them; usage-capped and
-credits answers have still been seen on api.twitter.com and keep it (x-api.md §9). A client
+credits answers have still been seen on api.twitter.com and keep it (docs/x-api.md §9). A client
 compares the last path segment only.
 """
 
@@ -41,7 +42,7 @@ def generic_problem(status: int, title: str) -> Response:
 
 
 def unauthorized() -> Response:
-    """Bad, expired or revoked OAuth 2.0 token (x-api.md §2.8, application/problem+json)."""
+    """Bad, expired or revoked OAuth 2.0 token (docs/x-api.md §2.8, application/problem+json)."""
     return generic_problem(401, "Unauthorized")
 
 
@@ -55,7 +56,7 @@ def too_many_requests() -> Response:
 
 
 def rate_limit_exceeded_v1() -> Response:
-    """The 429 shape X's rate-limit page documents (x-api.md §2.8)."""
+    """The 429 shape X's rate-limit page documents (docs/x-api.md §2.8)."""
     return v1_error(429, 88, "Rate limit exceeded")
 
 
@@ -86,7 +87,8 @@ def usage_capped(period: str, account_id: str) -> Response:
 
 
 def credits_depleted(account_id: str) -> Response:
-    """402 CreditsDepleted; the body seen in 2026 reports (exact shape UNCERTAIN, x-api.md §2.8)."""
+    """402 CreditsDepleted; the body seen in 2026 reports (exact shape UNCERTAIN,
+    docs/x-api.md §2.8)."""
     return json_response(
         {
             "title": "CreditsDepleted",
@@ -101,7 +103,8 @@ def credits_depleted(account_id: str) -> Response:
 
 def client_forbidden(client_id: str) -> Response:
     """403 client-not-enrolled: a developer app outside a Project or without the access the
-    endpoint needs (x-api.md §2.8, X's response-codes page; spec 2.166 ClientForbiddenProblem)."""
+    endpoint needs (docs/x-api.md §2.8, X's response-codes page; spec 2.166
+    ClientForbiddenProblem)."""
     return json_response(
         {
             "client_id": client_id,
@@ -153,14 +156,14 @@ def page_does_not_exist() -> Response:
 
 
 def token_error(error: str, description: str, status: int = 400) -> Response:
-    """OAuth 2.0 token and revoke endpoint errors (x-api.md §3)."""
+    """OAuth 2.0 token and revoke endpoint errors (docs/x-api.md §3)."""
     return json_response({"error": error, "error_description": description}, status)
 
 
 def field_authorization_error(
     resource_type: str, resource_id: str, field: str, parameter: str, section: str
 ) -> dict[str, str]:
-    """One partial error per private sub-field the token may not see (x-api.md §1.3)."""
+    """One partial error per private sub-field the token may not see (docs/x-api.md §1.3)."""
     label = {"tweet": "Tweet", "media": "Media"}[resource_type]
     return {
         "resource_type": resource_type,
@@ -177,7 +180,7 @@ def field_authorization_error(
 
 
 def not_found_error(resource_type: str, resource_id: str, parameter: str) -> dict[str, str]:
-    """A missing Post or user in a 200 answer (x-api.md §2.3, §2.4)."""
+    """A missing Post or user in a 200 answer (docs/x-api.md §2.3, §2.4)."""
     return {
         "value": resource_id,
         "detail": f"Could not find {resource_type} with {parameter}: [{resource_id}].",

@@ -1,6 +1,6 @@
 """Per-token, per-endpoint rate limits with X's numbers and headers.
 
-Sources (x-api.md §2.6): the pay-per-use table is docs.x.com x-api/fundamentals/rate-limits
+Sources (docs/x-api.md §2.6): the pay-per-use table is docs.x.com x-api/fundamentals/rate-limits
 (rewritten 2026-01-16); "basic" and "free" are the legacy tiers of the same page at commit
 7c59f7be. Only the per-user column applies: every sandbox token is a user token.
 """

@@ -1,7 +1,7 @@
 """Posts, media and users as X's JSON, with X's rules for who may see private metrics.
 
 Private groups (`non_public_metrics`, `organic_metrics`, `promoted_metrics`, for Posts and media)
-follow x-api.md §1.2 and §1.3:
+follow docs/x-api.md §1.2 and §1.3:
 - only the author's own user token sees them, only for Posts created in the last 30 days, and never
   on a retweet (the timeline doc: "all other Posts will receive an error message");
 - `promoted_metrics` additionally needs a Post that has been promoted. For a never-promoted Post X

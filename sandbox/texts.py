@@ -27,7 +27,8 @@ REPLY_TEMPLATES = (
     "Part {n} of the thread: start with one metric and track it weekly.",
 )
 
-# Posts that tests and the dashboard must show literally (x-api.md §2.5: X escapes & < > in text).
+# Posts that tests and the dashboard must show literally (docs/x-api.md §2.5: X escapes & < > in
+# text).
 SPECIAL_TEXTS = (
     ("<script>alert(1)</script>", "en"),
     ('=HYPERLINK("http://x","y")', "en"),
@@ -52,7 +53,7 @@ LONG_PARAGRAPHS = (
     "If you run {topic} for more than one account, the side-by-side view saves an afternoon a "
     "week. Tell us what you would add next; we read every reply.",
 )
-# X's `text` holds the first 280 characters of a longer Post (x-api.md §9; "note_tweet").
+# X's `text` holds the first 280 characters of a longer Post (docs/x-api.md §9; "note_tweet").
 TEXT_LIMIT = 280
 
 

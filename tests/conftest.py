@@ -1,6 +1,6 @@
 """Fixtures shared by the whole suite: personas and clients.
 
-Personas (STYLE.md §7): in one team an owner, an admin and a member; an outsider who belongs to
+Personas: in one team an owner, an admin and a member; an outsider who belongs to
 another team; and anonymous.
 """
 

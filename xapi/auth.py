@@ -67,7 +67,7 @@ class OAuth1UserAuth:
     """An OAuth 1.0a user token. Signing is requests-oauthlib's ``OAuth1`` (HMAC-SHA1).
 
     Each request is signed when it is prepared, so every request and every retry gets a
-    fresh nonce and timestamp (RFC 5849 §3.3; reliability.md §1.6). OAuth 1.0a tokens do
+    fresh nonce and timestamp (RFC 5849 §3.3; docs/reliability.md §1.6). OAuth 1.0a tokens do
     not expire, so a 401 is final.
     """
 

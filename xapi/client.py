@@ -25,7 +25,7 @@ from xapi.ratelimit import RateLimitState, RateLimitWindow, parse_rate_limit_hea
 from xapi.records import Page, User
 from xapi.responses import error_from_response, json_body
 
-MAX_IDS_PER_LOOKUP = 100  # GET /2/tweets?ids= (x-api.md §2.3)
+MAX_IDS_PER_LOOKUP = 100  # GET /2/tweets?ids= (docs/x-api.md §2.3)
 MIN_TIMELINE_PAGE, MAX_TIMELINE_PAGE = 5, 100  # max_results of GET /2/users/:id/tweets (§2.2)
 
 
@@ -132,7 +132,7 @@ class XClient:
         ``meta.next_token`` as ``pagination_token`` to resume. X reaches only the 3,200
         newest Posts (800 with ``exclude=replies``), and with private metrics only those
         of the last 30 days, possibly as empty pages that still carry a ``next_token``
-        (x-api.md §2.2, §7.3, §7.15): a caller that has seen enough stops iterating.
+        (docs/x-api.md §2.2, §7.3, §7.15): a caller that has seen enough stops iterating.
         Arguments are checked before the first request.
         """
         _require_numeric_id(user_id, name="user_id")
@@ -197,7 +197,7 @@ class XClient:
         """One Post (``GET /2/tweets/:id``) as a page of zero or one Posts.
 
         A missing Post is a partial error in an HTTP 200 (observed) or a ``NotFound``
-        (404, as the docs say): x-api.md §2.4.
+        (404, as the docs say): docs/x-api.md §2.4.
         """
         _require_numeric_id(post_id, name="post_id")
         params = post_query_params(metrics=metrics, with_media=with_media)

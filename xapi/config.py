@@ -14,7 +14,7 @@ def mask(secret: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class XEndpoints:
-    """X's base URLs (x-api.md §2, §3, §4). Defaults are production X."""
+    """X's base URLs (docs/x-api.md §2, §3, §4). Defaults are production X."""
 
     api_base_url: str = "https://api.x.com"
     oauth2_authorize_url: str = "https://x.com/i/oauth2/authorize"

@@ -18,7 +18,7 @@ def problem_type_suffix(type_uri: str) -> str:
     """The last path segment of a problem ``type`` URI, or the URI itself (``about:blank``).
 
     The live API sends ``https://api.twitter.com/2/problems/...`` while the docs say
-    ``https://api.x.com/2/problems/...``: compare suffixes only (x-api.md §2.8, §7.9).
+    ``https://api.x.com/2/problems/...``: compare suffixes only (docs/x-api.md §2.8, §7.9).
     """
     path = urlsplit(type_uri).path
     if "/problems/" in path:
@@ -107,7 +107,7 @@ class MalformedResponse(XError):
 
 
 class UsageCapped(XError):
-    """HTTP 429 ``UsageCapExceeded``: the app's daily or monthly cap (x-api.md §2.8, §7.14).
+    """HTTP 429 ``UsageCapExceeded``: the app's daily or monthly cap (docs/x-api.md §2.8, §7.14).
 
     Waiting for ``x-rate-limit-reset`` does not help, so this is permanent.
     """
@@ -125,7 +125,7 @@ class UsageCapped(XError):
 
 
 class CreditsDepleted(XError):
-    """HTTP 402 ``CreditsDepleted``: the pay-per-use balance is spent (x-api.md §2.8)."""
+    """HTTP 402 ``CreditsDepleted``: the pay-per-use balance is spent (docs/x-api.md §2.8)."""
 
 
 class Unauthorized(XError):
@@ -133,15 +133,16 @@ class Unauthorized(XError):
 
 
 class TokenRevoked(Unauthorized):
-    """HTTP 401 with OAuth 1.0a code 89 "Invalid or expired token" (x-api.md §4)."""
+    """HTTP 401 with OAuth 1.0a code 89 "Invalid or expired token" (docs/x-api.md §4)."""
 
 
 class RefreshRejected(Unauthorized):
-    """The token endpoint refused a refresh token (rotated, revoked or expired; x-api.md §3)."""
+    """The token endpoint refused a refresh token (rotated, revoked or expired; docs/x-api.md
+    §3)."""
 
 
 class Forbidden(XError):
-    """HTTP 403: wrong kind of authentication, or the app is not enrolled (x-api.md §2.8)."""
+    """HTTP 403: wrong kind of authentication, or the app is not enrolled (docs/x-api.md §2.8)."""
 
 
 _DEVELOPER_HOSTS = frozenset({"developer.x.com", "developer.twitter.com"})
@@ -179,7 +180,7 @@ class ClientNotEnrolled(Forbidden):
 
 
 class NotFound(XError):
-    """HTTP 404: the resource does not exist (deleted Posts may answer this; x-api.md §2.4)."""
+    """HTTP 404: the resource does not exist (deleted Posts may answer this; docs/x-api.md §2.4)."""
 
 
 class InvalidRequest(XError):

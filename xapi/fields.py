@@ -1,4 +1,4 @@
-"""Which fields a request asks for, as query parameters (x-api.md §1.1)."""
+"""Which fields a request asks for, as query parameters (docs/x-api.md §1.1)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class MetricGroup(enum.Flag):
     Private groups (all but PUBLIC) answer only for the token owner's own Posts under
     30 days old; PROMOTED only for promoted ones. A Post that cannot answer every
     requested group is dropped from ``data`` with a Field Authorization Error, so batch
-    Posts that can all answer (x-api.md §1.3, §7.1, §7.4).
+    Posts that can all answer (docs/x-api.md §1.3, §7.1, §7.4).
     """
 
     PUBLIC = enum.auto()
@@ -49,12 +49,12 @@ def post_query_params(*, metrics: MetricGroup, with_media: bool) -> dict[str, st
     """``tweet.fields``, and ``expansions`` plus ``media.fields`` when media is expanded.
 
     ``tweet.fields`` rather than spec 2.167's ``post.fields``: the prose docs and the live
-    API still use it (x-api.md §1.5).
+    API still use it (docs/x-api.md §1.5).
     """
     metric_fields = tuple(name for group, name in _METRIC_FIELDS.items() if group in metrics)
     params = {"tweet.fields": ",".join(POST_FIELDS + metric_fields)}
     if with_media:
-        # Video metrics live on the media object in includes.media (x-api.md §7.7).
+        # Video metrics live on the media object in includes.media (docs/x-api.md §7.7).
         params["expansions"] = "attachments.media_keys"
         params["media.fields"] = ",".join(MEDIA_FIELDS + metric_fields)
     return params

@@ -1,4 +1,4 @@
-"""OAuth 1.0a three-legged flow against X (x-api.md §4; RFC 5849; reliability.md §1.6).
+"""OAuth 1.0a three-legged flow against X (docs/x-api.md §4; RFC 5849; docs/reliability.md §1.6).
 
 Requests are signed by requests-oauthlib's ``OAuth1`` and sent through the HTTP seam, so
 they get its timeout, User-Agent and typed errors.
@@ -97,7 +97,7 @@ def fetch_oauth1_request_token(
     Raises ``CallbackNotConfirmed`` unless X confirms the callback (RFC 5849 §2.1), and
     ``ClientRejected`` when X refuses the consumer key or the callback URL.
     """
-    # x_auth_access_type=read: the dashboard only reads, so ask for no more (x-api.md §4).
+    # x_auth_access_type=read: the dashboard only reads, so ask for no more (docs/x-api.md §4).
     url = f"{endpoints.oauth1_request_token_url}?{urlencode({'x_auth_access_type': 'read'})}"
     auth = OAuth1(app.consumer_key, client_secret=app.consumer_secret, callback_uri=callback_url)
     response = _post(

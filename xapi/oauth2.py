@@ -1,9 +1,9 @@
-"""OAuth 2.0 Authorization Code Flow with PKCE against X (x-api.md §3; reliability.md §1).
+"""OAuth 2.0 Authorization Code Flow with PKCE against X (docs/x-api.md §3; docs/reliability.md §1).
 
 requests-oauthlib builds the authorize URL (S256 PKCE, ``state``) and talks to the token
 endpoint; these functions add X's client authentication rules and typed errors.
 A confidential client authenticates with HTTP Basic on every token call, refresh included
-(otherwise "Missing valid authorization header", x-api.md §3, §5 xdk); a public client
+(otherwise "Missing valid authorization header", docs/x-api.md §3, §5 xdk); a public client
 sends ``client_id`` in the body.
 """
 
@@ -193,7 +193,7 @@ def exchange_oauth2_code(
     code_verifier: str,
     http: HttpSettings = DEFAULT_HTTP,
 ) -> OAuth2Token:
-    """Redeems the code (within 30 s of consent, x-api.md §3) for tokens.
+    """Redeems the code (within 30 s of consent, docs/x-api.md §3) for tokens.
 
     Raises ``CodeRejected`` for an expired, reused or mismatched code or verifier.
     """
@@ -224,7 +224,7 @@ def refresh_oauth2_token(
 
     Raises ``RefreshRejected`` when X refuses the refresh token (already used, revoked).
     Call it under a per-account lock: two refreshes with one token invalidate each other
-    (x-api.md §3, §7.10; reliability.md §1.4).
+    (docs/x-api.md §3, §7.10; docs/reliability.md §1.4).
     """
     public_client = {} if app.is_confidential_client else {"client_id": app.client_id}
     return _token_request(

@@ -2,7 +2,7 @@
 
 X adds fields without notice (``bookmark_count`` broke strict parsers; ``engagements``
 arrived in 2026) and spec 2.167 renames ``retweet_count`` to ``repost_count``
-(x-api.md §1.5, §7.6). What X did not send stays None.
+(docs/x-api.md §1.5, §7.6). What X did not send stays None.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from xapi.records import (
 
 MetricsT = TypeVar("MetricsT")
 
-# Spec 2.167 name for a field we call by its documented name (x-api.md §1.5).
+# Spec 2.167 name for a field we call by its documented name (docs/x-api.md §1.5).
 _RENAMED_METRICS = {"retweet_count": "repost_count"}
 
 
@@ -53,7 +53,7 @@ def _count(obj: dict[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    # Spec 2.167 says some counters may arrive as numeric strings (x-api.md §1.4).
+    # Spec 2.167 says some counters may arrive as numeric strings (docs/x-api.md §1.4).
     if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return None
@@ -108,7 +108,8 @@ def parse_post(obj: object, *, endpoint: str) -> Post:
     text = _str(_dict(item.get("note_tweet")), "text") or text
     return Post(
         id=post_id,
-        # X sends text HTML-escaped (&amp; &lt; &gt;); unescape exactly once (reliability.md §4.7).
+        # X sends text HTML-escaped (&amp; &lt; &gt;); unescape exactly once (docs/reliability.md
+        # §4.7).
         text=html.unescape(text),
         created_at=_created_at(item.get("created_at"), endpoint=endpoint),
         author_id=_str(item, "author_id"),
@@ -199,7 +200,7 @@ def parse_user_response(body: object, *, endpoint: str) -> User:
         username=username,
         name=_str(data, "name") or username,
         profile_image_url=_str(data, "profile_image_url"),
-        # Spec 2.167 renames tweet_count to post_count (x-api.md §2.1).
+        # Spec 2.167 renames tweet_count to post_count (docs/x-api.md §2.1).
         post_count=_count(counts, "tweet_count")
         if "tweet_count" in counts
         else _count(counts, "post_count"),

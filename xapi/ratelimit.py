@@ -1,7 +1,7 @@
 """Rate-limit state: the last ``x-rate-limit-*`` headers per endpoint, for one user token.
 
 X limits each user token per endpoint per 15 minutes and reports the window in every
-response (x-api.md §2.6). Keeping the last report lets a caller skip a request X would
+response (docs/x-api.md §2.6). Keeping the last report lets a caller skip a request X would
 refuse. The state round-trips through a plain JSON dict so any worker can continue it.
 """
 
@@ -19,7 +19,7 @@ class RateLimitWindow:
     reset_at: datetime
 
 
-# The 15-minute window, then the 24-hour ones some answers carry as well (x-api.md §9:
+# The 15-minute window, then the 24-hour ones some answers carry as well (docs/x-api.md §9:
 # `x-user-limit-24hour-*` and `x-app-limit-24hour-*`, seen on real answers in 2026).
 _WINDOW_HEADERS = tuple(
     tuple(f"{prefix}-{part}" for part in ("limit", "remaining", "reset"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-# Problem types of a private field the token may not see (x-api.md §1.3; spec 2.166 and 2.167).
+# Problem types of a private field the token may not see (docs/x-api.md §1.3; spec 2.166 and 2.167).
 _FIELD_AUTHORIZATION_TYPES = frozenset({"not-authorized-for-field", "field-unauthorized"})
 
 
@@ -154,7 +154,8 @@ class PartialError:
 
     @property
     def is_field_authorization_error(self) -> bool:
-        """A private field this token may not see; X dropped the whole resource (x-api.md §1.3)."""
+        """A private field this token may not see; X dropped the whole resource (docs/x-api.md
+        §1.3)."""
         return self.type_suffix in _FIELD_AUTHORIZATION_TYPES
 
     @property
@@ -163,7 +164,7 @@ class PartialError:
 
     @property
     def is_resource_authorization_error(self) -> bool:
-        """Protected or suspended author (x-api.md §2.3)."""
+        """Protected or suspended author (docs/x-api.md §2.3)."""
         return self.type_suffix == "not-authorized-for-resource"
 
 

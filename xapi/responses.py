@@ -29,7 +29,7 @@ from xapi.ratelimit import parse_rate_limit_headers
 # X's rate-limit window; the fallback wait when a 429 carries no reset header.
 RATE_LIMIT_WINDOW = timedelta(minutes=15)
 
-# OAuth 1.0a / v1.1 legacy code for "Invalid or expired token" (x-api.md §2.8, §4).
+# OAuth 1.0a / v1.1 legacy code for "Invalid or expired token" (docs/x-api.md §2.8, §4).
 _INVALID_OR_EXPIRED_TOKEN = 89
 
 # RFC 6749 §5.2 errors that blame the app's credentials, not the grant.
@@ -78,7 +78,7 @@ def problem_from_body(body: object) -> Problem | None:
 def error_from_response(
     response: requests.Response, *, endpoint: str, now: datetime
 ) -> XError | None:
-    """The error a non-2xx response stands for (x-api.md §2.8), or None for success."""
+    """The error a non-2xx response stands for (docs/x-api.md §2.8), or None for success."""
     status = response.status_code
     if HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
         return None
@@ -94,7 +94,7 @@ def error_from_response(
     if status == HTTPStatus.PAYMENT_REQUIRED or (problem and problem.title == "CreditsDepleted"):
         return CreditsDepleted(message, endpoint=endpoint, problem=problem)
     if status == HTTPStatus.TOO_MANY_REQUESTS:
-        # Usage cap and rate limit share 429; only the body tells them apart (x-api.md §2.8).
+        # Usage cap and rate limit share 429; only the body tells them apart (docs/x-api.md §2.8).
         if problem and (
             problem.type_suffix == "usage-capped" or problem.title == "UsageCapExceeded"
         ):

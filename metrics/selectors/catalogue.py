@@ -16,7 +16,7 @@ CONTEXTS = (Context.PUBLIC, Context.NON_PUBLIC, Context.ORGANIC, Context.PROMOTE
 
 @dataclass(frozen=True)
 class MetricInfo:
-    """One count X reports, and the contexts it reports it in (x-api.md §1.2)."""
+    """One count X reports, and the contexts it reports it in (docs/x-api.md §1.2)."""
 
     key: str
     label: str

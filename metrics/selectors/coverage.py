@@ -109,7 +109,7 @@ class AccountSpan:
 def account_day_state(
     span: AccountSpan, day: date, outcomes: Callable[[], Iterable[str]], *, today: date
 ) -> tuple[Coverage | None, str]:
-    """What is known of one account's day (DESIGN.md "Coverage"): (NONE or PARTIAL, why), or
+    """What is known of one account's day (docs/DESIGN.md "Coverage"): (NONE or PARTIAL, why), or
     (None, "") for a day covered by a reading after its end, or today up to its latest reading.
     `outcomes()`: how the day's syncs ended (asked only for a day after the last reading).
 

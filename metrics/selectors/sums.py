@@ -30,7 +30,7 @@ from metrics.selectors.scope import Period, PeriodMode, Scope
 # --- The after-30 rule ----------------------------------------------------------------------
 #
 # While X splits a Post or a video (its first 30 days) it keeps public = organic + promoted
-# (x-metrics.md); after that it reports public totals only. What an object gains after its
+# (docs/x-metrics.md); after that it reports public totals only. What an object gains after its
 # day 30 is "after 30 days (split not reported)", never organic: public growth minus the split
 # growth, on the days that end after its day 30 (`after_day_30`; before them the difference is
 # zero but for rounding of estimated splits). An object first read after its day 30 never had a

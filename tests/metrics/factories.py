@@ -31,7 +31,7 @@ from metrics.models import (
 from metrics.rollups import account_rollups_rebuild
 from tests.factories import XAccountFactory
 
-# In proportion to time: DESIGN.md's worked example is computed that way.
+# In proportion to time: docs/DESIGN.md's worked example is computed that way.
 LINEAR_CURVE = AgeCurve(tuple(float(a) for a in CURVE_AGES), "linear, for the worked example")
 
 

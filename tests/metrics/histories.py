@@ -179,7 +179,7 @@ def _observe_post(history: HistoryWriter, post: Post, at: datetime) -> None:
         history.observe_post(post, at, Context.PROMOTED, **promoted)
 
 
-# DESIGN.md's worked example, in a team whose days are New York days.
+# docs/DESIGN.md's worked example, in a team whose days are New York days.
 WORKED_EXAMPLE_DAYS = (date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4))  # Mon, Tue, Wed
 WORKED_EXAMPLE_READINGS = (  # (hour of the day, organic, promoted impressions)
     (WORKED_EXAMPLE_DAYS[0], 12, 100, 0),
@@ -191,7 +191,7 @@ WORKED_EXAMPLE_READINGS = (  # (hour of the day, organic, promoted impressions)
 def seed_worked_example(team: Team) -> Post:
     """Post P goes out Monday 10:00; readings Mon 12:00 organic 100 promoted 0, Tue 09:00 400
     and 250, Wed 20:00 500 and 600, stored as the sync stores them, split in proportion to
-    time (DESIGN.md's illustration) rather than by an age curve."""
+    time (docs/DESIGN.md's illustration) rather than by an age curve."""
     tz = team.tzinfo
     account = XAccountFactory(
         team=team, username="acme", connected_at=datetime(2026, 3, 1, tzinfo=tz)

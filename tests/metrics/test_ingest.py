@@ -96,7 +96,7 @@ def test_a_metric_x_did_not_return_is_null_never_zero():
 
 
 def test_gains_follow_the_design_worked_example():
-    """DESIGN.md: snapshots Mon 12:00 100, Tue 09:00 400, Wed 20:00 500 organic impressions."""
+    """docs/DESIGN.md: snapshots Mon 12:00 100, Tue 09:00 400, Wed 20:00 500 organic impressions."""
     account = XAccountFactory()
     for at, value in [
         (MONDAY.replace(hour=12), 100),

@@ -1,4 +1,4 @@
-"""DESIGN.md's worked example, exactly: Post P goes out Monday 10:00; readings Mon 12:00
+"""docs/DESIGN.md's worked example, exactly: Post P goes out Monday 10:00; readings Mon 12:00
 organic 100 promoted 0, Tue 09:00 organic 400 promoted 250, Wed 20:00 organic 500 promoted 600.
 Exact: 100 between birth and Mon 12:00, 300 and 100 between the readings; split in proportion to
 time, the days hold organic 271/172/57 and promoted 143/257/200, each marked estimated, and the

@@ -1,12 +1,12 @@
 """Regenerate tests/sandbox/x_openapi_subset.json from X's OpenAPI spec.
 
 Source: X API v2 OpenAPI spec version 2.166, `openapi.json` of xdevplatform/docs at commit cb391259
-(stored beside the project as /work/shared/reference/x-openapi-2.166.json). The subset is the $ref
+(download it and pass its path). The subset is the $ref
 closure of the response schemas the sandbox tests validate, plus every schema an OpenAPI
 `discriminator` maps to from inside that closure (Problem and Media subtypes), so the tests can
 check each problem and media object against its specific schema.
 
-Run from the project root: `.venv/bin/python tests/sandbox/make_openapi_subset.py [spec.json]`.
+Run from the project root: `.venv/bin/python tests/sandbox/make_openapi_subset.py spec.json`.
 The tests read only the generated subset, never the spec.
 """
 
@@ -16,7 +16,6 @@ import json
 import sys
 from pathlib import Path
 
-SPEC = Path("/work/shared/reference/x-openapi-2.166.json")
 OUTPUT = Path(__file__).with_name("x_openapi_subset.json")
 ROOTS = (
     "Get2UsersMeResponse",
@@ -70,4 +69,6 @@ def main(spec_path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else SPEC)
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_openapi_subset.py <X's openapi.json, spec 2.166>")
+    main(Path(sys.argv[1]))

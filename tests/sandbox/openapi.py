@@ -17,7 +17,7 @@ PREFIX = "#/components/schemas/"
 SUBSET = json.loads(Path(__file__).with_name("x_openapi_subset.json").read_text())
 SCHEMAS: dict[str, dict] = SUBSET["components"]["schemas"]
 # The spec maps problem types on api.twitter.com only; X's 2026 answers mostly carry the same
-# types on api.x.com (x-api.md §9), which the sandbox sends: both are known here.
+# types on api.x.com (docs/x-api.md §9), which the sandbox sends: both are known here.
 _PROBLEM_MAPPING = SCHEMAS["Problem"]["discriminator"]["mapping"]
 _PROBLEM_MAPPING |= {
     uri.replace("https://api.twitter.com/", "https://api.x.com/"): target

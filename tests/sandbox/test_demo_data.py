@@ -63,7 +63,7 @@ def test_the_small_account_has_20_posts_and_the_archive_3500():
 
 
 def test_media_keys_look_like_xs():
-    """13_ videos, 7_ ext_tw_video, 16_ animated GIFs, 3_ photos (x-api.md §9)."""
+    """13_ videos, 7_ ext_tw_video, 16_ animated GIFs, 3_ photos (docs/x-api.md §9)."""
     world = World(1, ANCHOR)
     keys = {k for p in _history(world, BRAND) for k in p.media_keys}
     assert {k.split("_")[0] for k in keys} == {"3", "7", "13", "16"}
@@ -117,7 +117,7 @@ def test_the_nasty_texts_are_recent_enough_for_private_metrics(sandbox_clean):
 
 
 def test_some_videos_count_fewer_starts_than_plays_past_a_quarter():
-    """X's own metrics sample has playback_0_count 0 with playback_25_count 2 (x-api.md §9)."""
+    """X's own metrics sample has playback_0_count 0 with playback_25_count 2 (docs/x-api.md §9)."""
     from sandbox.metrics import Playback
 
     world = World(1, ANCHOR)

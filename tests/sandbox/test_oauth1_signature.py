@@ -11,7 +11,7 @@ from sandbox.oauth1 import SignedRequest, signature_matches
 from tests.sandbox.flows import BRAND, DEMO
 from tests.sandbox.openapi import assert_v1_errors
 
-# docs.x.com "Creating a signature" (x-api.md §4.1).
+# docs.x.com "Creating a signature" (docs/x-api.md §4.1).
 X_EXAMPLE = SignedRequest(
     method="POST",
     url="https://api.x.com/1.1/statuses/update.json",

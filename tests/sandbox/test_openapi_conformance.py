@@ -1,7 +1,7 @@
 """Every answer of the v2 endpoints, success or error, validates against X's OpenAPI 2.166.
 
 The spec's `non_public_metrics` lists only impression_count; X now also sends url_link_clicks,
-user_profile_clicks and engagements (x-api.md §1.1). The spec allows extra properties, so the
+user_profile_clicks and engagements (docs/x-api.md §1.1). The spec allows extra properties, so the
 check covers what the spec describes.
 """
 

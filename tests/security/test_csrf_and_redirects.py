@@ -42,7 +42,7 @@ def test_signing_out_is_a_post(client):
     assert client.session.get("_auth_user_id") == str(user.pk)
 
 
-# reliability.md §4.6 bypass strings, and encoded variants.
+# docs/reliability.md §4.6 bypass strings, and encoded variants.
 OFFSITE = [
     "//evil.com",
     "https://evil.com",

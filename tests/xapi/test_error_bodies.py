@@ -1,4 +1,5 @@
-"""Every error body of x-api.md §2.8 maps to one exception class and its transient/permanent bit."""
+"""Every error body of docs/x-api.md §2.8 maps to one exception class and its transient/permanent
+bit."""
 
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus

@@ -1,4 +1,4 @@
-"""Metric groups map to tweet.fields, media expansion and media.fields (x-api.md §1.1)."""
+"""Metric groups map to tweet.fields, media expansion and media.fields (docs/x-api.md §1.1)."""
 
 from tests.xapi.fake_x import Canned
 from xapi import MetricGroup, OAuth2UserAuth, XClient

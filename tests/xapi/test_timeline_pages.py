@@ -32,7 +32,7 @@ def test_it_pages_until_there_is_no_next_token(fake_x, client):
 
 
 def test_an_empty_page_with_a_next_token_is_followed(fake_x, client):
-    # x-api.md §1.3: with private metrics X can answer result_count 0 and still page on.
+    # docs/x-api.md §1.3: with private metrics X can answer result_count 0 and still page on.
     fake_x.on(ROUTE, page([], "t1"), page(["9"]))
 
     pages = list(client.iter_timeline(user_id="42", metrics=MetricGroup.NON_PUBLIC))
