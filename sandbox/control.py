@@ -43,6 +43,7 @@ class ControlApi:
             ("POST", "/_sandbox/reset", self.reset),
             ("POST", "/_sandbox/posts/:id/delete", self.delete_post),
             ("POST", "/_sandbox/posts/:id/edit", self.edit_post),
+            ("POST", "/_sandbox/users/:username/nullcast", self.add_nullcast),
             ("GET", "/_sandbox/callbacks", self.callbacks),
             ("POST", "/_sandbox/callbacks", self.add_callbacks),
             ("GET", f"{avatars.PREFIX}/:id/:filename", self.profile_image),
@@ -197,6 +198,17 @@ class ControlApi:
             raise ControlError(str(refused)) from None
         versions = self._sandbox.world.versions(edited.id)
         return json_response({"id": edited.id, "edit_history_tweet_ids": list(versions)})
+
+    def add_nullcast(self, request: Request) -> Response:
+        """A promoted-only Post of the user, created now: {"text": …} gives its id."""
+        username = request.path_params["username"]
+        text = _json_object(request).get("text")
+        if self._sandbox.world.account(username) is None:
+            raise ControlError(f"no user {username}")
+        if not isinstance(text, str) or not text.strip():
+            raise ControlError('send {"text": "the ad\'s text"}')
+        post = self._sandbox.world.add_nullcast(username, text, self._sandbox.clock.now())
+        return json_response({"id": post.id})
 
     def reset(self, request: Request) -> Response:
         self._sandbox.reset()

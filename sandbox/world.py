@@ -222,6 +222,7 @@ class World:
         self._next_version: dict[str, str] = {}
         self._edited_at: dict[str, datetime] = {}
         self._versions: dict[str, tuple[str, ...]] = {}  # any version's id -> every version's
+        self._nullcasts: list[str] = []  # promoted-only Posts (tests, via /_sandbox)
         self._horizon: datetime | None = None
         self._lock = threading.RLock()
         for username, persona in DEMO_PERSONAS.items():
@@ -307,7 +308,7 @@ class World:
             return True
 
     def undelete_all(self) -> None:
-        """Deletions and edits undone (a reset)."""
+        """Deletions, edits and promoted-only Posts undone (a reset)."""
         with self._lock:
             self._deleted.clear()
             for later in self._next_version.values():
@@ -318,6 +319,9 @@ class World:
             self._next_version.clear()
             self._edited_at.clear()
             self._versions.clear()
+            for post_id in self._nullcasts:
+                self._posts.pop(post_id, None)
+            self._nullcasts.clear()
 
     def versions(self, post_id: str) -> tuple[str, ...]:
         """Every version's id, oldest first (X's `edit_history_tweet_ids`; UNCERTAIN: an
@@ -353,6 +357,27 @@ class World:
             for version in (*chain, edited.id):
                 self._versions[version] = (*chain, edited.id)
             return edited
+
+    def add_nullcast(self, username: str, text: str, now: datetime) -> Post:
+        """A promoted-only ("nullcast") Post of the account, created now: an ad that never
+        appears on its timeline and can be read by id only (X Ads API docs, "Nullcasted
+        Tweets"; docs/x-api.md §9). Promoted from its first minute; undone by a reset."""
+        with self._lock:
+            account = self.account(username)
+            rng = random.Random(f"{self.seed}:{username}:nullcast:{now.isoformat()}")
+            profile = draw_post_profile(
+                rng, median_reach=account.persona.median_reach, has_link=True, is_video=False,
+                created_at=now, promoted=True,
+            )  # fmt: skip
+            post_id = str(snowflake(now, 4095 - len(self._nullcasts)))
+            post = Post(
+                id=post_id, author_id=account.id, created_at=now, text=text, lang="en",
+                kind=PostKind.ORIGINAL, profile=replace(profile, promoted_from=now),
+                conversation_id=post_id,
+            )  # fmt: skip
+            self._posts[post_id] = post
+            self._nullcasts.append(post_id)
+            return post
 
     def media(self, key: str) -> Media:
         return self._media[key]

@@ -39,6 +39,10 @@ class SandboxClient:
         """Its author edits the Post on X: the new version's id (until the next reset)."""
         return self._post(f"/_sandbox/posts/{post_id}/edit", {"text": text})["id"]
 
+    def add_nullcast(self, username: str, text: str) -> str:
+        """A promoted-only Post of the user, absent from its timeline: its id."""
+        return self._post(f"/_sandbox/users/{username}/nullcast", {"text": text})["id"]
+
     def set_clock(self, now: datetime | None) -> datetime | None:
         """Freeze the sandbox clock at `now` (aware datetime); None returns to real time."""
         self._post("/_sandbox/clock", {"now": None if now is None else now.isoformat()})
