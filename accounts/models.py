@@ -177,6 +177,7 @@ class AuditEvent(models.Model):
         X_ACCOUNT_CONNECTED = "x_account.connected", "connected the X account"
         X_ACCOUNT_DISCONNECTED = "x_account.disconnected", "disconnected the X account"
         EXPORT_DOWNLOADED = "export.downloaded", "downloaded"
+        POST_TRACKED = "post.tracked", "started tracking the Post"
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -19,6 +19,7 @@ team_patterns = [
     path("export/snapshots.csv", downloads.export_snapshots, name="team_export_snapshots"),
     path("accounts/", views.x_accounts, name="team_x_accounts"),
     path("accounts/<int:pk>/refresh/", views.x_account_refresh, name="team_x_account_refresh"),
+    path("accounts/track/", views.x_account_track_post, name="team_x_account_track_post"),
     path(
         "accounts/<int:pk>/progress.json", views.x_account_progress, name="team_x_account_progress"
     ),

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import x
 from accounts.access import LAST_TEAM_SESSION_KEY, get_x_account_or_404, team_view
-from accounts.models import Membership
+from accounts.models import AuditEvent, Membership, Role
 from accounts.selectors import teams_for_user
+from accounts.services import audit_record
 from dashboard import health
-from metrics import scheduler, sync_status
+from metrics import scheduler, sync_status, tracking
 from metrics.tasks import enqueue_sync
 
 
@@ -86,6 +87,38 @@ def x_account_refresh(request: HttpRequest, membership: Membership, pk: int) -> 
     else:
         messages.info(request, f"@{account.username} is already syncing.")
     return redirect("team_x_accounts", team_slug=membership.team.slug)
+
+
+@team_view(role=Role.ADMIN)
+@require_POST
+def x_account_track_post(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Track a Post the timeline does not show (a promoted-only creative) by its address."""
+    back = redirect("team_x_accounts", team_slug=membership.team.slug)
+    try:
+        account = get_x_account_or_404(membership, int(request.POST.get("account", "")))
+    except ValueError:
+        messages.error(request, "Choose the X account that posted it.")
+        return back
+    try:
+        tracked = tracking.track_post(account=account, reference=request.POST.get("post", ""))
+    except tracking.TrackRefused as refused:
+        messages.error(request, str(refused))
+        return back
+    if not tracked.added:
+        messages.info(request, f"@{account.username} already tracks that Post.")
+        return back
+    audit_record(
+        team=membership.team,
+        actor=request.user,
+        verb=AuditEvent.Verb.POST_TRACKED,
+        target=f"@{account.username} {tracked.post.x_post_id}",
+    )
+    messages.success(
+        request,
+        f"Quartile now tracks this Post of @{account.username}; its metrics fill in with the "
+        "account's next sync.",
+    )
+    return back
 
 
 @never_cache

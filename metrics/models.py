@@ -7,7 +7,7 @@ gain in the team's time zone (what charts read). A metric X did not return is NU
 counts are PositiveBigIntegerFields, so the database checks `count >= 0`; gains may be negative.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -285,6 +285,35 @@ class SyncRun(models.Model):
         if self.outcome != self.Outcome.RUNNING:
             return 1.0
         return min(self.pages_done / self.pages_planned, 1.0) if self.pages_planned else 0.0
+
+
+class PostLookup(models.Model):
+    """A lookup an admin asked for (a Post added by its address, `metrics.tracking`): what X
+    billed for it counts against the team's budget as a sync's reads do."""
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    x_post_id = models.BigIntegerField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    billing_day = models.DateField()  # the UTC day X bills the read on
+    billed_post_reads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "billing_day"], name="postlookup_team_day")]
+
+    def __str__(self) -> str:
+        return f"lookup of Post {self.x_post_id} at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+def billed_post_reads(*, team: Team, day: date) -> int:
+    """The Post reads X bills the team for on a UTC day: its syncs' and its admins' lookups."""
+    return sum(
+        model.objects.filter(team=team, billing_day=day).aggregate(
+            total=models.Sum("billed_post_reads")
+        )["total"]
+        or 0
+        for model in (SyncRun, PostLookup)
+    )
 
 
 # What an account's daily sums are keyed by, besides the account.

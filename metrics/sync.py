@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 import xapi
@@ -33,7 +33,7 @@ from metrics import ingest, selectors, table_stats
 from metrics.age_curves import account_age_curve
 from metrics.ingest import StoredPage, store_page
 from metrics.lifeline import DEFAULT_CURVE, AgeCurve
-from metrics.models import Post, SyncRun
+from metrics.models import Post, SyncRun, billed_post_reads
 from metrics.planner import (
     PRIVATE,
     PUBLIC,
@@ -322,12 +322,7 @@ def _post_states(account: XAccount) -> list[PostState]:
 
 def _reads_left_today(state: _Run) -> int:
     team = state.account.team
-    used = (
-        SyncRun.objects.filter(team=team, billing_day=state.run.billing_day).aggregate(
-            total=Sum("billed_post_reads")
-        )["total"]
-        or 0
-    )
+    used = billed_post_reads(team=team, day=state.run.billing_day)
     return max(team.daily_post_read_budget - used, 0)
 
 

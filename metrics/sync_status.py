@@ -4,11 +4,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
-from metrics.models import SyncRun
+from metrics.models import SyncRun, billed_post_reads
 
 # Beat claims due accounts every minute: a next sync this far past its time means no scheduler
 # or no worker runs it.
@@ -91,10 +90,8 @@ def team_account_syncs(team: Team) -> list[AccountSync]:
 
 def team_spend(team: Team, *, now: datetime | None = None) -> Spend:
     day = (now or datetime.now(UTC)).astimezone(UTC).date()
-    reads = SyncRun.objects.filter(team=team, billing_day=day).aggregate(
-        total=Sum("billed_post_reads")
-    )["total"]
-    return Spend(billing_day=day, reads_today=reads or 0, budget=team.daily_post_read_budget)
+    reads = billed_post_reads(team=team, day=day)
+    return Spend(billing_day=day, reads_today=reads, budget=team.daily_post_read_budget)
 
 
 def account_progress(account: XAccount) -> dict:

@@ -51,6 +51,8 @@ TEAM_ROUTES: dict[str, TeamRoute] = {
     "team_x_disconnect": TeamRoute("POST", Role.ADMIN, HTTPStatus.FOUND, target="x_account"),
     "team_x_account_refresh": TeamRoute("POST", Role.MEMBER, HTTPStatus.FOUND, target="x_account"),
     "team_x_account_progress": TeamRoute("GET", Role.MEMBER, HTTPStatus.OK, target="x_account"),
+    # Without an account chosen, the answer is a message and a redirect.
+    "team_x_account_track_post": TeamRoute("POST", Role.ADMIN, HTTPStatus.FOUND, {"post": "1"}),
 }
 
 # Routes outside a team, each with why its access rule is tested elsewhere.

@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import XAccount
-from metrics.models import SyncRun
+from accounts.models import AuditEvent, XAccount
+from metrics.models import Post, SyncRun
 from tests.factories import XAccountFactory, XCredentialFactory
 from tests.metrics.factories import SyncRunFactory
+from tests.metrics.syncing import sandbox_account
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +132,24 @@ def test_an_account_whose_sync_is_minutes_past_due_is_marked_overdue(client_for,
     assert f"Overdue since {late.astimezone(UTC):%H:%M} UTC" in content
     XAccount.objects.filter(pk=account.pk).update(next_sync_at=timezone.now())
     assert "Overdue" not in _page(client_for(member), team).content.decode()
+
+
+def test_an_admin_tracks_a_post_by_its_address_and_is_told_what_went_wrong(
+    client_for, team, admin, x_sandbox, frozen
+):
+    account = sandbox_account(x_sandbox, team, "quartile_brand")
+    ad = x_sandbox.add_nullcast("quartile_brand", "Spring sale, ads only")
+    client = client_for(admin)
+    url = reverse("team_x_account_track_post", args=[team.slug])
+
+    page = client.post(url, {"account": account.pk, "post": "hello"}, follow=True)
+    assert "Paste a Post&#x27;s address" in page.content.decode()
+    assert not Post.objects.filter(account=account).exists()
+
+    page = client.post(
+        url, {"account": account.pk, "post": f"https://x.com/a/status/{ad}"}, follow=True
+    )
+    assert "now tracks this Post of @quartile_brand" in page.content.decode()
+    assert Post.objects.filter(account=account, x_post_id=int(ad)).exists()
+    assert AuditEvent.objects.filter(team=team, verb=AuditEvent.Verb.POST_TRACKED).count() == 1
+    assert "Track a Post the timeline does not show" in _page(client, team).content.decode()
