@@ -18,7 +18,7 @@ from accounts.crypto import Secret
 from accounts.models import AuditEvent, Membership, Role, Team, User, XAccount, XCredential
 from accounts.services import audit_record
 from accounts.signals import x_account_connected
-from accounts.x import oauth1_user_auth, x_app, x_callback_url, x_endpoints, x_http
+from accounts.x_settings import oauth1_user_auth, x_app, x_callback_url, x_endpoints, x_http
 
 logger = logging.getLogger(__name__)
 

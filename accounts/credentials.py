@@ -10,7 +10,7 @@ from django.utils import timezone
 import xapi
 from accounts import crypto
 from accounts.models import XAccount, XCredential
-from accounts.x import oauth1_user_auth, x_app, x_endpoints, x_http
+from accounts.x_settings import oauth1_user_auth, x_app, x_endpoints, x_http
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import x
+from accounts import x_settings
 from accounts.access import LAST_TEAM_SESSION_KEY, get_x_account_or_404, team_view
 from accounts.models import AuditEvent, Membership, Role
 from accounts.selectors import teams_for_user
@@ -62,8 +62,8 @@ def x_accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
         "team": team,
         "syncs": sync_status.team_account_syncs(team),
         "spend": sync_status.team_spend(team),
-        "oauth2_configured": x.oauth2_configured(),
-        "oauth1_configured": x.oauth1_configured(),
+        "oauth2_configured": x_settings.oauth2_configured(),
+        "oauth1_configured": x_settings.oauth1_configured(),
     }
     return render(request, "accounts/x_accounts.html", context)
 
