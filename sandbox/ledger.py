@@ -2,7 +2,8 @@
 
 X bills pay-per-use Post reads per app, once per Post per UTC day: "the same resource fetched again
 within the same UTC day is charged once" (docs/x-api.md §2.7). A Post counts as read when an answer
-returns it, in `data` or in `includes.tweets`.
+returns it in `data`: X bills the resources an answer returns as data, not the Posts it only
+includes (`includes.tweets`, docs/x-api.md §9).
 """
 
 from __future__ import annotations

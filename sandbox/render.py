@@ -66,7 +66,7 @@ class Hydrated:
     data: list[dict] = field(default_factory=list)
     includes: dict[str, list[dict]] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
-    post_ids: list[str] = field(default_factory=list)  # every Post returned, for billing
+    post_ids: list[str] = field(default_factory=list)  # the Posts in `data`, for billing
 
     def body(self, single: bool = False) -> dict:
         body: dict = {}
@@ -307,8 +307,8 @@ class Renderer:
                     "tweet", post_id, denied, "referenced_tweets.id", "includes"
                 )
             else:
+                # Not billed: X bills the Posts an answer returns as data (docs/x-api.md §9).
                 result.includes.setdefault("tweets", []).append(self.post(referenced))
-                result.post_ids.append(post_id)
 
     def _expand_users(self, shown: list[Post], result: Hydrated) -> None:
         ids: dict[str, None] = {}

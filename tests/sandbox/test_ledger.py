@@ -107,3 +107,28 @@ def test_reset_clears_the_ledger(sandbox_clean):
     requests.get(sandbox_clean.url("/2/users/me"))
     sandbox_clean.reset()
     assert sandbox_clean.ledger() == {"requests": [], "totals": {}, "billed_post_reads": {}}
+
+
+def test_posts_that_come_only_in_includes_are_not_billed(sandbox_clean):
+    """X bills the resources an answer returns as data (docs/x-api.md §9)."""
+    now = freeze_after_anchor(sandbox_clean)
+    token = sandbox_clean.mint_token(BRAND)
+    fields = {"tweet.fields": "referenced_tweets"}
+    reply = next(
+        p
+        for p in timeline(sandbox_clean, BRAND, token, **fields)
+        if any(r["type"] == "replied_to" for r in p.get("referenced_tweets", []))
+    )
+    sandbox_clean.reset()
+    sandbox_clean.set_clock(now)
+    token = sandbox_clean.mint_token(BRAND)
+
+    answer = requests.get(
+        sandbox_clean.url("/2/tweets"),
+        params={"ids": reply["id"], "expansions": "referenced_tweets.id"},
+        headers=bearer(token),
+    )
+
+    assert answer.json()["includes"]["tweets"]
+    (entry,) = sandbox_clean.ledger()["requests"]
+    assert entry["results"] == [reply["id"]] and entry["billed_post_reads"] == 1
