@@ -165,3 +165,28 @@ def test_videos_and_a_phone_width_without_horizontal_overflow(
         assert width[0] <= width[1], f"{name} overflows: {width}"
         screenshot(phone, f"phone-{name.removeprefix('team_')}")
     _assert_clean(phone)
+
+
+def test_an_info_message_reads_as_a_message_not_as_a_help_icon(
+    page_factory, live_server, synced_team, marketer
+):
+    """Django tags info messages "info": the help icon's class once shrank them to a circle."""
+    page = page_factory()
+    sign_in(page, live_server.url, marketer.email)
+    _open(page, _url(live_server, "team_home", synced_team.team.slug))
+
+    box = page.evaluate(
+        """() => {
+          const list = document.createElement("ul");  // as base.html renders messages
+          list.className = "messages";
+          const item = document.createElement("li");
+          item.className = "message info";
+          item.textContent = "Confirmation email sent to someone@example.com.";
+          list.append(item);
+          document.querySelector("main").prepend(list);
+          const {width, height} = item.getBoundingClientRect();
+          return {width, height, help: document.querySelector(".help-tip").offsetWidth};
+        }"""
+    )
+
+    assert box["width"] > 300 and box["height"] > box["help"]
