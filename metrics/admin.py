@@ -11,6 +11,7 @@ from metrics.models import (
     MediaSnapshot,
     Post,
     PostDaily,
+    PostLookup,
     PostMedia,
     PostMetrics,
     PostSnapshot,
@@ -49,6 +50,13 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "billed_post_reads", "error",
     ]  # fmt: skip
     list_filter = ["outcome"]
+    search_fields = ["account__username"]
+    list_select_related = ["account"]
+
+
+@admin.register(PostLookup)
+class PostLookupAdmin(ReadOnlyAdmin):
+    list_display = ["account", "x_post_id", "requested_at", "billed_post_reads"]
     search_fields = ["account__username"]
     list_select_related = ["account"]
 

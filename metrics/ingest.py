@@ -106,7 +106,7 @@ def store_page(
         for p in page.posts
         if not p.is_retweet and p.author_id in (None, account.x_user_id)
     }
-    _mark_deleted(account, page, asked_ids, observed_at)
+    result.revised_from = _mark_deleted(account, page, asked_ids, observed_at)
     if not records:
         return result
 
@@ -198,7 +198,7 @@ def store_page(
             page, records, post_pk, new_posts, born, contexts, all_new=all_new, **written_at
         ),
     ]
-    revised = [day for day in earliest if day is not None and day < today]
+    revised = [day for day in (*earliest, result.revised_from) if day is not None and day < today]
     result.revised_from = min(revised, default=None)
     return result
 
@@ -243,23 +243,28 @@ def _record_counts(record: object, context: Context, names: tuple[str, ...]) -> 
 
 def _mark_deleted(
     account: XAccount, page: xapi.Page, asked_ids: Iterable[str], observed_at: datetime
-) -> None:
+) -> date | None:
+    """Forget the asked Posts X no longer finds; the first day whose Post rows went with them."""
     asked = set(asked_ids)
     gone = {
         int(error.resource_id)
         for error in page.errors
         if error.is_not_found and error.resource_id in asked
     }
-    if gone:
-        forget_deleted_posts(account=account, x_post_ids=gone, deleted_at=observed_at)
+    if not gone:
+        return None
+    return forget_deleted_posts(account=account, x_post_ids=gone, deleted_at=observed_at)
 
 
-def forget_deleted_posts(*, account: XAccount, x_post_ids: Iterable[int], deleted_at: datetime):
+def forget_deleted_posts(
+    *, account: XAccount, x_post_ids: Iterable[int], deleted_at: datetime
+) -> date | None:
     """X's Developer Policy: content a user deleted on X is deleted here within 24 hours. Its
     text, its history (snapshots, latest values, daily rows) and the media only it carried go
     now, in the transaction that learns it; what stays is a mark that it existed and was
     deleted, so it is not read again. The account's daily sums keep its gains: team totals
-    and charts of past days do not change because a Post was deleted later."""
+    and charts of past days do not change because a Post was deleted later. Returns the first
+    day whose Post rows went (rankings cached for those days no longer hold)."""
     named = Post.objects.filter(account=account, x_post_id__in=list(x_post_ids))
     # Deleting any version of an edited Post deletes the whole chain on X (edit-posts page).
     posts = Post.objects.filter(account=account).filter(
@@ -267,8 +272,9 @@ def forget_deleted_posts(*, account: XAccount, x_post_ids: Iterable[int], delete
     )
     ids = list(posts.values_list("pk", flat=True).distinct())
     if not ids:
-        return
+        return None
     posts = Post.objects.filter(pk__in=ids)
+    first_day = PostDaily.objects.filter(post_id__in=ids).aggregate(first=Min("day"))["first"]
     only_theirs = Media.objects.filter(account=account, posts__in=ids).exclude(
         posts__in=Post.objects.filter(account=account).exclude(pk__in=ids)
     )
@@ -277,6 +283,7 @@ def forget_deleted_posts(*, account: XAccount, x_post_ids: Iterable[int], delete
         model.objects.filter(post_id__in=ids).delete()
     posts.filter(deleted_at=None).update(deleted_at=deleted_at)
     posts.update(text="")
+    return first_day
 
 
 def _store_media(

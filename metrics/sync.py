@@ -33,7 +33,7 @@ from metrics import ingest, selectors, table_stats
 from metrics.age_curves import account_age_curve
 from metrics.ingest import StoredPage, store_page
 from metrics.lifeline import DEFAULT_CURVE, AgeCurve
-from metrics.models import Post, SyncRun, billed_post_reads
+from metrics.models import Post, PostLookup, SyncRun, billed_post_reads
 from metrics.planner import (
     PRIVATE,
     PUBLIC,
@@ -231,7 +231,10 @@ def _sync(state: _Run) -> bool:
     account, client = state.account, state.client
     _forget_what_was_deleted(account)
     known = _post_states(account)
-    newest = max((p.x_post_id for p in known), default=None)
+    # The timeline's watermark: Posts an admin added by address (promoted-only ones) are not
+    # the timeline's, and one newer than an unread timeline Post would hide it for good.
+    tracked = set(PostLookup.objects.filter(account=account).values_list("x_post_id", flat=True))
+    newest = max((p.x_post_id for p in known if p.x_post_id not in tracked), default=None)
     backfill = account.backfilled_at is None or (
         account.last_synced_at is not None
         and timezone.now() - account.last_synced_at > BACKFILL_AFTER_ABSENCE
@@ -303,9 +306,13 @@ def _forget_what_was_deleted(account: XAccount) -> None:
     x_ids = set(marked.values_list("x_post_id", flat=True))
     if x_ids:
         with transaction.atomic():
-            ingest.forget_deleted_posts(
+            since = ingest.forget_deleted_posts(
                 account=account, x_post_ids=x_ids, deleted_at=timezone.now()
             )
+            if since is not None:
+                transaction.on_commit(
+                    lambda: selectors.history_revised(account_id=account.pk, since=since)
+                )
 
 
 def _post_states(account: XAccount) -> list[PostState]:

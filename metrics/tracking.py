@@ -14,9 +14,9 @@ from django.utils import timezone
 import xapi
 from accounts import credentials
 from accounts.models import XAccount
-from metrics import ingest
+from metrics import ingest, selectors
 from metrics.age_curves import account_age_curve
-from metrics.models import Post, PostLookup
+from metrics.models import Post, PostLookup, billed_post_reads
 from metrics.planner import PUBLIC
 
 # x.com or twitter.com (www., mobile.), /<username>/status/<id>, anything after it.
@@ -59,6 +59,10 @@ def track_post(*, account: XAccount, reference: str, now: datetime | None = None
     if account.status != XAccount.Status.ACTIVE:
         raise TrackRefused(f"@{account.username} is not connected: reconnect it first.")
     now = now or timezone.now()
+    billing_day = now.astimezone(UTC).date()
+    team = account.team
+    if billed_post_reads(team=team, day=billing_day) >= team.daily_post_read_budget:
+        raise TrackRefused("Today's Post read budget is spent: try again after 00:00 UTC.")
     try:
         with credentials.client_for(account) as client:
             page = client.lookup_posts(ids=[x_id], metrics=PUBLIC)
@@ -71,29 +75,37 @@ def track_post(*, account: XAccount, reference: str, now: datetime | None = None
     record = next((p for p in page.posts if p.id == x_id), None)
     if record is None:
         raise TrackRefused("X does not find that Post: it may be deleted or its author protected.")
-    if record.author_id != account.x_user_id:
+
+    def billed(reads: int) -> PostLookup:
+        return PostLookup.objects.create(
+            account=account, team=team, x_post_id=int(x_id), requested_at=now,
+            billing_day=billing_day, billed_post_reads=reads,
+        )  # fmt: skip
+
+    if record.author_id != account.x_user_id or record.is_retweet:
+        billed(len(page.posts))  # X billed the Post it returned all the same
+        if record.is_retweet:
+            raise TrackRefused("That is a repost: its numbers belong to the original Post.")
         raise TrackRefused(
             f"That Post is not @{account.username}'s: add it to the account that posted it."
         )
-    if record.is_retweet:
-        raise TrackRefused("That is a repost: its numbers belong to the original Post.")
-    billing_day = now.astimezone(UTC).date()
     with transaction.atomic():
         written = ingest.store_page(
             account=account,
             page=xapi.Page(posts=(record,), media=page.media),
             metrics=PUBLIC,
             observed_at=now,
-            team_tz=account.team.tzinfo,
+            team_tz=team.tzinfo,
             billing_day=billing_day,
             curve=account_age_curve(account=account),
         )
-        PostLookup.objects.create(
-            account=account,
-            team=account.team,
-            x_post_id=int(x_id),
-            requested_at=now,
-            billing_day=billing_day,
-            billed_post_reads=written.billed_reads,
-        )
+        billed(written.billed_reads)
+        # Read soon with its private metrics; the move of its next sync also renews the
+        # account's cached reads, and a first reading splits back into final days.
+        XAccount.objects.filter(pk=account.pk, next_sync_at__gt=now).update(next_sync_at=now)
+        if written.revised_from is not None:
+            since = written.revised_from
+            transaction.on_commit(
+                lambda: selectors.history_revised(account_id=account.pk, since=since)
+            )
     return Tracked(Post.objects.get(account=account, x_post_id=int(x_id)), added=True)

@@ -223,6 +223,7 @@ class World:
         self._edited_at: dict[str, datetime] = {}
         self._versions: dict[str, tuple[str, ...]] = {}  # any version's id -> every version's
         self._nullcasts: list[str] = []  # promoted-only Posts (tests, via /_sandbox)
+        self._made = 0  # Posts made by edits and ads: their ids' sequence numbers
         self._horizon: datetime | None = None
         self._lock = threading.RLock()
         for username, persona in DEMO_PERSONAS.items():
@@ -349,7 +350,11 @@ class World:
                 raise EditRefused("only original, unpromoted Posts can be edited")
             if now - original.created_at > timedelta(minutes=30) or len(chain) > 5:
                 raise EditRefused("Posts can be edited within 30 minutes, up to 5 times")
-            edited = replace(post, id=str(snowflake(now, len(chain))), text=text, created_at=now)
+            # A sequence of its own: two edits at one instant must not share an id.
+            self._made += 1
+            edited = replace(
+                post, id=str(snowflake(now, 2048 + self._made)), text=text, created_at=now
+            )
             self._posts[edited.id] = edited
             for key in edited.media_keys:
                 self._carriers[key].append(edited.id)
@@ -369,7 +374,8 @@ class World:
                 rng, median_reach=account.persona.median_reach, has_link=True, is_video=False,
                 created_at=now, promoted=True,
             )  # fmt: skip
-            post_id = str(snowflake(now, 4095 - len(self._nullcasts)))
+            self._made += 1
+            post_id = str(snowflake(now, 2048 + self._made))
             post = Post(
                 id=post_id, author_id=account.id, created_at=now, text=text, lang="en",
                 kind=PostKind.ORIGINAL, profile=replace(profile, promoted_from=now),

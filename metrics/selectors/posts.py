@@ -385,7 +385,9 @@ def top_posts(*, scope: Scope, sort: PostSort, limit: int) -> tuple[list[PostRow
         return [], 0
     values = _post_values(scope, ids).values_list(*POST_VALUES)
     by_id = {row.post_id: row for row in map(post_row, _flat_rows(scope, list(values)))}
-    return [by_id[i] for i in ids], sum(count for _, count in rankings.values())
+    # A Post forgotten since its ranking was cached (deleted on X) is left out, not an error.
+    shown = [by_id[i] for i in ids if i in by_id]
+    return shown, sum(count for _, count in rankings.values())
 
 
 # The Overview's Top Posts and its preset periods: what `warm_top_posts` prepares.

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from metrics.ingest import forget_deleted_posts
 from metrics.models import Context
 from metrics.rollups import account_rollups_rebuild
 from metrics.selectors import (
@@ -102,14 +103,20 @@ def test_top_posts_merge_each_accounts_first_posts_and_follow_their_syncs(team):
     assert total == 7
 
 
-def test_a_final_periods_top_posts_follow_a_reading_that_splits_back_into_it(team):
+def _two_posts_on_2_march(team, impressions):
+    """An account with two Posts that earned `impressions` on 2 March: (account, posts)."""
     account = XAccountFactory(team=team, connected_at=datetime(2026, 1, 1, tzinfo=team.tzinfo))
-    early, late = (
+    posts = [
         PostFactory(account=account, created_at=datetime(2026, 3, 1, hour, tzinfo=team.tzinfo))
         for hour in (8, 9)
-    )
-    _impressions(early, date(2026, 3, 2), 100)
-    _impressions(late, date(2026, 3, 2), 50)
+    ]
+    for post, gain in zip(posts, impressions, strict=True):
+        _impressions(post, date(2026, 3, 2), gain)
+    return account, posts
+
+
+def test_a_final_periods_top_posts_follow_a_reading_that_splits_back_into_it(team):
+    account, (early, late) = _two_posts_on_2_march(team, (100, 50))
     period = Period(date(2026, 3, 2), date(2026, 3, 3))
 
     def order():
@@ -203,3 +210,19 @@ def test_revisions_beyond_those_kept_still_stop_every_entry_they_would_have(team
         history_revised(account_id=account.pk, since=date(2026, 3, 10) + timedelta(days=n))
 
     assert _account_days(scope) == {date(2026, 3, 2): 20}
+
+
+def test_a_post_deleted_after_a_final_ranking_was_cached_is_left_out_of_it(team):
+    account, (kept, doomed) = _two_posts_on_2_march(team, (10, 50))
+    scope = _scope(team, Period(date(2026, 3, 2), date(2026, 3, 3)))
+    top_posts(scope=scope, sort=PostSort(), limit=2)
+
+    since = forget_deleted_posts(
+        account=account, x_post_ids=[doomed.x_post_id], deleted_at=timezone.now()
+    )
+    top, _ = top_posts(scope=scope, sort=PostSort(), limit=2)  # before any revision is recorded
+    history_revised(account_id=account.pk, since=since)  # as the sync records it
+    again, _ = top_posts(scope=scope, sort=PostSort(), limit=2)
+
+    assert since == date(2026, 3, 2)
+    assert [row.post_id for row in top] == [row.post_id for row in again] == [kept.pk]

@@ -71,3 +71,19 @@ def test_another_accounts_post_or_one_x_does_not_find_is_refused_and_nothing_is_
     with pytest.raises(TrackRefused, match="does not find"):
         track_post(account=account, reference=gone)
     assert not Post.objects.filter(account=account).exists()
+    # X billed the other account's Post it returned: the team's budget says so.
+    assert billed_post_reads(team=team, day=frozen.astimezone(UTC).date()) == 1
+
+
+def test_a_tracked_ad_newer_than_unread_timeline_posts_does_not_hide_them(x_sandbox, frozen, team):
+    account = sandbox_account(x_sandbox, team, BRAND)
+    assert run_sync(account).outcome == SyncRun.Outcome.SUCCEEDED
+    later = frozen + timedelta(days=3)  # the brand posts a few times a day
+    x_sandbox.set_clock(later)
+    ad = x_sandbox.add_nullcast(BRAND, "Ads-only creative")
+    track_post(account=account, reference=ad, now=later)
+
+    assert run_sync(account).outcome == SyncRun.Outcome.SUCCEEDED
+
+    since_first = Post.objects.filter(account=account, created_at__gt=frozen)
+    assert since_first.exclude(x_post_id=int(ad)).count() >= 3
