@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 SESSION_KEY = "x_connect"
 FLOW_LIFETIME_SECONDS = 600
+PENDING_FLOWS = 5
 METHODS = (XAccount.AuthMethod.OAUTH2, XAccount.AuthMethod.OAUTH1)
 
 
@@ -89,14 +90,41 @@ def connect_start(
     except xapi.XError as exc:
         logger.warning("starting an X connection failed: %s", type(exc).__name__)
         raise ConnectError(_message_for(exc), team=membership.team) from exc
-    # One flow at a time per session; a new start replaces an abandoned one.
-    session[SESSION_KEY] = pending
+    # Several flows at once (an agency connects accounts in several tabs), each found again by
+    # what X sends back to its callback; the oldest give way beyond PENDING_FLOWS.
+    flows = _pending_flows(session)
+    flows[_flow_key(method, pending.get("state") or pending.get("request_token"))] = pending
+    newest = sorted(flows.items(), key=lambda item: item[1]["started"])[-PENDING_FLOWS:]
+    session[SESSION_KEY] = dict(newest)
     return url
+
+
+def _pending_flows(session) -> dict[str, dict]:
+    flows = session.get(SESSION_KEY)
+    # A session from before flows were keyed holds one flow itself: it is simply dropped.
+    return dict(flows) if isinstance(flows, dict) and "method" not in flows else {}
+
+
+def _flow_key(method: str, handle: str | None) -> str:
+    return f"{method}:{handle}"
+
+
+def _take_pending_flow(session, method: str, query) -> dict | None:
+    """The flow this callback answers (single use, whatever happens next): OAuth 2.0 names it
+    by `state`, OAuth 1.0a by its request token (`oauth_token`, or `denied` on a refusal)."""
+    if method == XAccount.AuthMethod.OAUTH2:
+        handle = query.get("state")
+    else:
+        handle = query.get("oauth_token") or query.get("denied")
+    flows = _pending_flows(session)
+    pending = flows.pop(_flow_key(method, handle), None) if handle else None
+    session[SESSION_KEY] = flows
+    return pending
 
 
 def connect_finish(*, session, user: User, method: str, query) -> ConnectResult:
     """Complete a connection from X's callback query."""
-    pending = session.pop(SESSION_KEY, None)  # single use, whatever happens next
+    pending = _take_pending_flow(session, method, query)
     if not pending or pending.get("method") != method or pending.get("user_id") != user.pk:
         raise ConnectError("This sign-in with X was not started here, or was already used.")
     membership = (

@@ -44,3 +44,11 @@ def connect(client, team, method, username=BRAND, action="authorize", **extra):
 def connected_account(client, team, method="oauth2", username=BRAND) -> XAccount:
     connect(client, team, method, username)
     return XAccount.objects.get(team=team, username=username)
+
+
+def pending_flow(session) -> dict:
+    """The one connection flow the session has pending, to read or tamper with in a test."""
+    from accounts import connections
+
+    (flow,) = session[connections.SESSION_KEY].values()
+    return flow

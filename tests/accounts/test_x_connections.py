@@ -14,7 +14,16 @@ from django.utils import timezone
 import xapi
 from accounts import connections, credentials
 from accounts.models import AuditEvent, Role, XAccount, XCredential
-from tests.connecting import BRAND, SMALL, callback, connect, messages_of, requests_to, start
+from tests.connecting import (
+    BRAND,
+    SMALL,
+    callback,
+    connect,
+    messages_of,
+    pending_flow,
+    requests_to,
+    start,
+)
 from tests.factories import MembershipFactory
 from tests.sandbox.flows import consent
 
@@ -221,7 +230,7 @@ def test_oauth2_a_wrong_state_is_refused_before_any_token_request(
     started = start(client, team, "oauth2")
     location = consent(started.url, BRAND).replace("state=", "state=tampered")
     response = callback(client, location)
-    assert any("did not come from this browser session" in m for m in messages_of(response))
+    assert any("not started here" in m for m in messages_of(response))
     assert not XAccount.objects.exists()
     assert requests_to(x_sandbox, "POST", "/2/oauth2/token") == 0
     assert requests_to(x_sandbox, "GET", "/i/oauth2/authorize") == 1
@@ -234,7 +243,7 @@ def test_oauth2_a_missing_state_is_refused(x_sandbox, client_for, team, admin):
     parts = urlsplit(location)
     code = parse_qs(parts.query)["code"][0]
     response = client.get(f"{parts.path}?code={code}")
-    assert any("did not come from this browser session" in m for m in messages_of(response))
+    assert any("not started here" in m for m in messages_of(response))
     assert not XAccount.objects.exists()
 
 
@@ -254,7 +263,7 @@ def test_oauth2_a_verifier_that_does_not_match_the_challenge_is_refused(
     client = client_for(admin)
     started = start(client, team, "oauth2")
     session = client.session
-    session[connections.SESSION_KEY]["verifier"] = "x" * 43
+    pending_flow(session)["verifier"] = "x" * 43
     session.save()
     response = callback(client, consent(started.url, BRAND))
     assert any("did not accept the sign-in" in m for m in messages_of(response))
@@ -265,17 +274,39 @@ def test_oauth2_an_expired_flow_is_refused(x_sandbox, client_for, team, admin):
     client = client_for(admin)
     started = start(client, team, "oauth2")
     session = client.session
-    session[connections.SESSION_KEY]["started"] -= connections.FLOW_LIFETIME_SECONDS + 1
+    pending_flow(session)["started"] -= connections.FLOW_LIFETIME_SECONDS + 1
     session.save()
     response = callback(client, consent(started.url, BRAND))
     assert any("took too long" in m for m in messages_of(response))
     assert not XAccount.objects.exists()
 
 
+def test_two_flows_started_in_two_tabs_each_finish(method, x_sandbox, client_for, team, admin):
+    """An agency connects several accounts at once: each tab's callback finds its own flow."""
+    client = client_for(admin)
+    first, second = start(client, team, method), start(client, team, method)
+
+    newest = callback(client, consent(second.url, SMALL))
+    oldest = callback(client, consent(first.url, BRAND))
+
+    assert any("is connected" in m for m in messages_of(newest) + messages_of(oldest))
+    assert set(XAccount.objects.values_list("username", flat=True)) == {BRAND, SMALL}
+
+
+def test_beyond_five_pending_flows_the_oldest_gives_way(x_sandbox, client_for, team, admin):
+    client = client_for(admin)
+    oldest, *_ = [start(client, team, "oauth2") for _ in range(connections.PENDING_FLOWS + 1)]
+
+    response = callback(client, consent(oldest.url, BRAND))
+
+    assert any("not started here" in m for m in messages_of(response))
+    assert len(client.session[connections.SESSION_KEY]) == connections.PENDING_FLOWS
+
+
 def test_the_pkce_verifier_lives_only_in_the_session(x_sandbox, client_for, team, admin):
     client = client_for(admin)
     started = start(client, team, "oauth2")
-    verifier = client.session[connections.SESSION_KEY]["verifier"]
+    verifier = pending_flow(client.session)["verifier"]
     query = parse_qs(urlsplit(started.url).query)
     assert query["code_challenge_method"] == ["S256"]
     assert verifier not in started.url
@@ -289,7 +320,7 @@ def test_oauth1_a_callback_for_another_request_token_is_refused(x_sandbox, clien
     started = start(client, team, "oauth1")
     location = consent(started.url, BRAND).replace("oauth_token=", "oauth_token=forged")
     response = callback(client, location)
-    assert any("did not come from this browser session" in m for m in messages_of(response))
+    assert any("not started here" in m for m in messages_of(response))
     assert not XAccount.objects.exists()
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 
 from accounts import connections
 from accounts.models import XAccount
-from tests.connecting import callback, start
+from tests.connecting import callback, pending_flow, start
 from tests.sandbox.flows import consent
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_a_failure_with_tokens_in_hand_leaks_none_into_logs_or_the_error_report(
     monkeypatch.setattr(connections, "_save_connection", fail_while_saving)
     client = client_for(admin)
     started = start(client, team, method)
-    pending = dict(client.session[connections.SESSION_KEY])
+    pending = dict(pending_flow(client.session))
     location = consent(started.url, "quartile_brand")
     client.raise_request_exception = False
 
