@@ -68,6 +68,8 @@ class StoredPage:
     promoted_ids: set[int] = field(default_factory=set)
     # Earlier versions of Posts the page shows edited: frozen on X, read no more.
     replaced_ids: set[int] = field(default_factory=set)
+    # Latest versions an earlier version names that are not stored yet: to be read by id.
+    unread_versions: set[int] = field(default_factory=set)
     # The first day before the page's own whose rollups it changed (a gain split back over
     # earlier days), or None.
     revised_from: date | None = None
@@ -166,7 +168,7 @@ def store_page(
         returning=["x_post_id", "id"],
     )
     post_pk = dict(written)
-    result.replaced_ids = _follow_edits(account, records, post_pk)
+    result.replaced_ids, result.unread_versions = _follow_edits(account, records, post_pk)
     # When a Post is born; None when X did not say (the row's created_at is then a stand-in).
     born = {
         x_id: record.created_at or (existing[x_id].created_at if x_id in existing else None)
@@ -203,12 +205,16 @@ def store_page(
     return result
 
 
-def _follow_edits(account: XAccount, records: Mapping[int, xapi.Post], post_pk) -> set[int]:
+def _follow_edits(
+    account: XAccount, records: Mapping[int, xapi.Post], post_pk
+) -> tuple[set[int], set[int]]:
     """X's Developer Policy: stored content follows edits. An edit is a new Post naming the
     ones it replaces: those take its text and point to it (and are read no more: X froze
     their counts). An earlier version read by its own id comes back with its original text:
-    it keeps the latest's instead, when that is stored. Returns the replaced versions' ids."""
+    it keeps the latest's instead, when that is stored, or names the latest to read. Returns
+    the replaced versions' ids and the latest versions not stored yet."""
     replaced: set[int] = set()
+    unread: set[int] = set()
     for x_id, record in records.items():
         history = [int(i) for i in record.edit_history if i.isdigit()]
         if len(history) < 2:
@@ -223,7 +229,9 @@ def _follow_edits(account: XAccount, records: Mapping[int, xapi.Post], post_pk) 
         if latest is not None:
             Post.objects.filter(pk=post_pk[x_id]).update(text=latest.text, edited_into=latest)
             replaced.add(x_id)
-    return replaced
+        else:
+            unread.add(history[-1])
+    return replaced, unread
 
 
 def _promoted(record: xapi.Post) -> bool | None:

@@ -61,7 +61,7 @@ class PostState:
 
 @dataclass(frozen=True)
 class LookupBatch:
-    group: str  # "young" | "promoted" | "old"
+    group: str  # "young" | "promoted" | "old" | "edits"
     metrics: MetricGroup
     ids: tuple[str, ...]
 

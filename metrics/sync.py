@@ -289,14 +289,34 @@ def _sync(state: _Run) -> bool:
     young = [b for b in plan.batches if b.group == "young"]
     old = [b for b in plan.batches if b.group == "old"]
     _planned(state, state.run.pages_done + len(plan.batches) + -(-len(promoted) // 100))
+    # A lookup may show a Post edited into a version not stored (X's timeline may not list it
+    # where we read): that version is read by id, with the fields of the lookup that found it.
+    unread: dict[int, xapi.MetricGroup] = {}
     for batch in young:
-        promoted |= _lookup(state, batch).promoted_ids
+        stored = _lookup(state, batch)
+        promoted |= stored.promoted_ids
+        unread |= dict.fromkeys(stored.unread_versions, batch.metrics)
     promoted_plan = promoted_batches(promoted)
     _planned(state, state.run.pages_done + len(promoted_plan) + len(old))
     for batch in [*promoted_plan, *old]:
+        unread |= dict.fromkeys(_lookup(state, batch).unread_versions, batch.metrics)
+    for batch in _version_batches(unread):
+        _planned(state, state.run.pages_done + 1)
         _lookup(state, batch)
     _succeed(state, backfilled=backfill, skipped=plan.skipped_for_budget)
     return backfill
+
+
+def _version_batches(unread: dict[int, xapi.MetricGroup]) -> list[LookupBatch]:
+    """Lookups of the latest versions of edited Posts, 100 ids at a time per set of fields."""
+    by_metrics: dict[xapi.MetricGroup, list[str]] = {}
+    for x_id, metrics in sorted(unread.items()):
+        by_metrics.setdefault(metrics, []).append(str(x_id))
+    return [
+        LookupBatch("edits", metrics, tuple(ids[n : n + 100]))
+        for metrics, ids in by_metrics.items()
+        for n in range(0, len(ids), 100)
+    ]
 
 
 def _forget_what_was_deleted(account: XAccount) -> None:
