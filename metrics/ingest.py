@@ -219,7 +219,7 @@ def _follow_edits(
         history = [int(i) for i in record.edit_history if i.isdigit()]
         if len(history) < 2:
             continue
-        replaced.update(history[: history.index(x_id)] if x_id in history else ())
+        replaced.update(int(i) for i in record.earlier_versions if i.isdigit())
         if x_id == history[-1]:
             Post.objects.filter(account=account, x_post_id__in=history[:-1]).update(
                 text=record.text, edited_into_id=post_pk[x_id]

@@ -316,6 +316,11 @@ def billed_post_reads(*, team: Team, day: date) -> int:
     )
 
 
+def post_reads_left(*, team: Team, day: date) -> int:
+    """What the team's daily read budget still allows on a UTC day."""
+    return max(team.daily_post_read_budget - billed_post_reads(team=team, day=day), 0)
+
+
 # What an account's daily sums are keyed by, besides the account.
 SUM_KEY = ("day", "context", "after_day_30")
 

@@ -33,7 +33,7 @@ from metrics import ingest, selectors, table_stats
 from metrics.age_curves import account_age_curve
 from metrics.ingest import StoredPage, store_page
 from metrics.lifeline import DEFAULT_CURVE, AgeCurve
-from metrics.models import Post, PostLookup, SyncRun, billed_post_reads
+from metrics.models import Post, PostLookup, SyncRun, post_reads_left
 from metrics.planner import (
     PRIVATE,
     PUBLIC,
@@ -329,10 +329,7 @@ def _forget_what_was_deleted(account: XAccount) -> None:
             since = ingest.forget_deleted_posts(
                 account=account, x_post_ids=x_ids, deleted_at=timezone.now()
             )
-            if since is not None:
-                transaction.on_commit(
-                    lambda: selectors.history_revised(account_id=account.pk, since=since)
-                )
+            selectors.revise_history_on_commit(account_id=account.pk, since=since)
 
 
 def _post_states(account: XAccount) -> list[PostState]:
@@ -348,9 +345,7 @@ def _post_states(account: XAccount) -> list[PostState]:
 
 
 def _reads_left_today(state: _Run) -> int:
-    team = state.account.team
-    used = billed_post_reads(team=team, day=state.run.billing_day)
-    return max(team.daily_post_read_budget - used, 0)
+    return post_reads_left(team=state.account.team, day=state.run.billing_day)
 
 
 def _lookup(state: _Run, batch: LookupBatch) -> StoredPage:
@@ -387,11 +382,7 @@ def _store(
         run.posts_read += stored.posts
         run.billed_post_reads += stored.billed_reads
         run.requests = dict(state.client.requests_sent)
-        if stored.revised_from is not None:
-            account_id, since = state.account.pk, stored.revised_from
-            transaction.on_commit(
-                lambda: selectors.history_revised(account_id=account_id, since=since)
-            )
+        selectors.revise_history_on_commit(account_id=state.account.pk, since=stored.revised_from)
         run.save(
             update_fields=[
                 "pages_done", "pages_planned", "posts_read", "billed_post_reads",

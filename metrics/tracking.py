@@ -16,7 +16,7 @@ from accounts import credentials
 from accounts.models import XAccount
 from metrics import ingest, selectors
 from metrics.age_curves import account_age_curve
-from metrics.models import Post, PostLookup, billed_post_reads
+from metrics.models import Post, PostLookup, post_reads_left
 from metrics.planner import PUBLIC
 
 # x.com or twitter.com (www., mobile.), /<username>/status/<id>, anything after it.
@@ -61,7 +61,7 @@ def track_post(*, account: XAccount, reference: str, now: datetime | None = None
     now = now or timezone.now()
     billing_day = now.astimezone(UTC).date()
     team = account.team
-    if billed_post_reads(team=team, day=billing_day) >= team.daily_post_read_budget:
+    if not post_reads_left(team=team, day=billing_day):
         raise TrackRefused("Today's Post read budget is spent: try again after 00:00 UTC.")
     try:
         with credentials.client_for(account) as client:
@@ -103,9 +103,5 @@ def track_post(*, account: XAccount, reference: str, now: datetime | None = None
         # Read soon with its private metrics; the move of its next sync also renews the
         # account's cached reads, and a first reading splits back into final days.
         XAccount.objects.filter(pk=account.pk, next_sync_at__gt=now).update(next_sync_at=now)
-        if written.revised_from is not None:
-            since = written.revised_from
-            transaction.on_commit(
-                lambda: selectors.history_revised(account_id=account.pk, since=since)
-            )
+        selectors.revise_history_on_commit(account_id=account.pk, since=written.revised_from)
     return Tracked(Post.objects.get(account=account, x_post_id=int(x_id)), added=True)

@@ -18,6 +18,7 @@ from metrics.selectors.cache import (
     account_version,
     final_until,
     history_revised,
+    revise_history_on_commit,
 )
 from metrics.selectors.catalogue import (
     CONTEXTS,
@@ -204,6 +205,7 @@ __all__ = [
     "post_table",
     "post_table_sql",
     "posts_in",
+    "revise_history_on_commit",
     "scope_coverage",
     "scope_days",
     "scope_freshness",

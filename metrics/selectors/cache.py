@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
@@ -82,6 +83,13 @@ def history_stamp() -> int:
     return _clock_tick() if stamp is None else stamp
 
 
+def revise_history_on_commit(*, account_id: int, since: date | None) -> None:
+    """`history_revised` once the current transaction commits (nothing when `since` is None):
+    a reader that sees the revision then reads the rows it describes."""
+    if since is not None:
+        transaction.on_commit(lambda: history_revised(account_id=account_id, since=since))
+
+
 def history_revised(*, account_id: int, since: date) -> None:
     """A sync rewrote the account's days from `since` on, some of which may have been final: a
     reading splits its gain back over the days since the previous one. Called once its
@@ -101,15 +109,18 @@ def history_revised(*, account_id: int, since: date) -> None:
 
 @dataclass(frozen=True)
 class Histories:
-    """The revisions of a set of accounts, read in one go."""
+    """The revisions of a set of accounts, read in one go, and the history clock's reading
+    (`stamp`) for the entries written from what is read next."""
 
     by_account: Mapping[int, Mapping]
+    stamp: int
     _revised_from: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, account_ids: Iterable[int]) -> Histories:
         """Where an account has no record (new, or the cache lost it), one that starts now:
-        nothing stamped before can be trusted for it."""
+        nothing stamped before can be trusted for it. The stamp is read after the records: no
+        revision they miss predates it."""
         keys = {pk: _history_key(pk) for pk in account_ids}
         found = cache.get_many(list(keys.values()))
         missing = [key for key in keys.values() if key not in found]
@@ -119,7 +130,7 @@ class Histories:
                 cache.add(key, record, timeout=None)
             found.update(cache.get_many(missing))
             found.update({key: started[key] for key in missing if key not in found})
-        return cls({pk: found[key] for pk, key in keys.items()})
+        return cls({pk: found[key] for pk, key in keys.items()}, history_stamp())
 
     def still_true(self, account_ids: Iterable[int], stamp: int, last_day: date) -> bool:
         """Whether an entry stamped `stamp` about the accounts' days up to `last_day` holds."""
@@ -164,7 +175,6 @@ def _per_account(
     cached = cache.get_many(list(keys.values()))
     if final:
         histories = Histories.of(scope.account_ids)
-        stamp = history_stamp()  # after the histories: no revision they miss predates it
         values = {
             pk: value
             for pk, key in keys.items()
@@ -179,7 +189,7 @@ def _per_account(
         computed = compute(replace(scope, accounts=stale))
         fresh = {a.pk: computed.get(a.pk, empty) for a in stale}
         if final:
-            stored = {keys[pk]: (stamp, value) for pk, value in fresh.items()}
+            stored = {keys[pk]: (histories.stamp, value) for pk, value in fresh.items()}
             cache.set_many(stored, timeout=FINAL_CACHE_SECONDS)
         else:
             cache.set_many({keys[pk]: v for pk, v in fresh.items()}, timeout=LIVE_CACHE_SECONDS)

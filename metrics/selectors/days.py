@@ -21,7 +21,6 @@ from metrics.selectors.cache import (
     Histories,
     _cache_key,
     final_until,
-    history_stamp,
 )
 from metrics.selectors.scope import Period, Scope, team_today
 from metrics.selectors.sums import ContextSums, _daily_grouped, _merge
@@ -55,7 +54,6 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
     digest = hashlib.sha1(accounts.encode(), usedforsecurity=False).hexdigest()[:16]
     tz = scope.team.time_zone
     histories = Histories.of(scope.account_ids)
-    stamp = history_stamp()  # after the histories: no revision they miss predates it
     final_keys = {
         day: f"quartile:scope-day:{CACHE_VERSION}:{tz}:{digest}:{day.isoformat()}"
         for day in final_days
@@ -91,7 +89,10 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
             for account_id, record in by_account.items()
         }
         cache.set_many(
-            {final_keys[d]: (stamp, r.posts, r.media, r.syncs) for d, r in final_fresh.items()},
+            {
+                final_keys[d]: (histories.stamp, r.posts, r.media, r.syncs)
+                for d, r in final_fresh.items()
+            },
             timeout=FINAL_CACHE_SECONDS,
         )
         cache.set_many(
