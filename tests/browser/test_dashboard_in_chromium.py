@@ -7,10 +7,12 @@ import io
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from metrics import selectors
 from metrics.exports import BOM
 from metrics.selectors import DAILY_CHART_METRICS, Period, Scope
 from tests.browser.conftest import csp_violations, screenshot, sign_in
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
 
@@ -161,6 +163,24 @@ def test_videos_and_a_phone_width_without_horizontal_overflow(
         ("team_videos", (slug,)),
     ):
         _open(phone, _url(live_server, name, *args))
+        width = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{name} overflows: {width}"
+        screenshot(phone, f"phone-{name.removeprefix('team_')}")
+    _assert_clean(phone)
+
+
+def test_the_team_pages_fit_a_phone_for_an_admin(page_factory, live_server, synced_team):
+    """An admin's tables (accounts, members) scroll inside their box: the visually hidden
+    "Actions" header once escaped it, widening the whole page to about 780 px."""
+    admin = MembershipFactory(
+        team=synced_team.team, role=Role.ADMIN, user__email="admin-phone@example.com"
+    ).user
+    MembershipFactory(team=synced_team.team, role=Role.MEMBER)
+    phone = page_factory(width=390, height=844)
+    sign_in(phone, live_server.url, admin.email)
+    for name in ("team_x_accounts", "team_members", "team_settings"):
+        phone.goto(_url(live_server, name, synced_team.team.slug))
+        assert phone.locator("h1").count() == 1
         width = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"{name} overflows: {width}"
         screenshot(phone, f"phone-{name.removeprefix('team_')}")
