@@ -3,7 +3,7 @@
 Pure Python: no Django, no sandbox. Point it at the sandbox by changing ``XEndpoints``.
 """
 
-from xapi.auth import OAuth1UserAuth, OAuth2UserAuth, UserAuth
+from xapi.auth import AppOnlyAuth, OAuth1UserAuth, OAuth2UserAuth, UserAuth
 from xapi.client import MAX_IDS_PER_LOOKUP, Endpoint, XClient
 from xapi.config import XApp, XEndpoints
 from xapi.errors import (
@@ -53,6 +53,7 @@ from xapi.oauth2 import (
 )
 from xapi.ratelimit import RateLimitState, RateLimitWindow
 from xapi.records import (
+    AppUsage,
     Media,
     MediaPlaybackMetrics,
     MediaPublicMetrics,
@@ -64,6 +65,8 @@ from xapi.records import (
     PostNonPublicMetrics,
     PostPublicMetrics,
     ReferencedPost,
+    Usage,
+    UsageDay,
     User,
 )
 
@@ -71,6 +74,8 @@ __all__ = [
     "MAX_IDS_PER_LOOKUP",
     "OAUTH2_SCOPES",
     "AccessDenied",
+    "AppOnlyAuth",
+    "AppUsage",
     "CallbackNotConfirmed",
     "ClientNotEnrolled",
     "ClientRejected",
@@ -112,7 +117,9 @@ __all__ = [
     "Timeout",
     "TokenRevoked",
     "Unauthorized",
+    "Usage",
     "UsageCapped",
+    "UsageDay",
     "User",
     "UserAuth",
     "XApp",

@@ -1,4 +1,5 @@
-"""How the client authenticates as a user: OAuth 2.0 user tokens or OAuth 1.0a.
+"""How the client authenticates: as a user (OAuth 2.0 user tokens or OAuth 1.0a), or as the
+developer app itself (its OAuth 2.0 App-Only Bearer token).
 
 The client asks the auth object for a ``requests`` auth before each request and, after
 a 401, once more for a retry. Token storage, expiry checks and locking stay with the caller.
@@ -93,6 +94,28 @@ class OAuth1UserAuth:
             resource_owner_key=self.token,
             resource_owner_secret=self.token_secret,
         )
+
+    def retry_auth(self) -> AuthBase | None:
+        return None
+
+
+class AppOnlyAuth:
+    """The developer app's own Bearer token (OAuth 2.0 App-Only), from X's developer portal.
+
+    Endpoints about the app rather than a user take only this: ``GET /2/usage/tweets``. X
+    answers a user token there, and this token on user-only endpoints such as
+    ``GET /2/users/me``, with 403 Unsupported Authentication (docs/x-api.md §2.1, §2.7). It
+    does not expire, so a 401 is final.
+    """
+
+    def __init__(self, *, bearer_token: str) -> None:
+        self.bearer_token = bearer_token
+
+    def __repr__(self) -> str:
+        return f"AppOnlyAuth(bearer_token={mask(self.bearer_token)})"
+
+    def request_auth(self) -> AuthBase:
+        return _Bearer(self.bearer_token)
 
     def retry_auth(self) -> AuthBase | None:
         return None

@@ -1,4 +1,5 @@
-"""The X API v2 client for one user token: the endpoints the metrics app reads."""
+"""The X API v2 client for one token: the endpoints the metrics app reads as a user, and the
+app's own usage as the app."""
 
 from __future__ import annotations
 
@@ -15,18 +16,19 @@ from urllib.parse import quote
 import requests
 from requests.auth import AuthBase
 
-from xapi.auth import UserAuth
+from xapi.auth import AppOnlyAuth, UserAuth
 from xapi.config import XEndpoints
 from xapi.errors import RateLimited
-from xapi.fields import MetricGroup, post_query_params, user_query_params
+from xapi.fields import USAGE_FIELDS, MetricGroup, post_query_params, user_query_params
 from xapi.http import DEFAULT_HTTP, HttpSettings, new_session, send
-from xapi.parsing import parse_posts_response, parse_user_response
+from xapi.parsing import parse_posts_response, parse_usage_response, parse_user_response
 from xapi.ratelimit import RateLimitState, RateLimitWindow, parse_rate_limit_headers
-from xapi.records import Page, User
+from xapi.records import Page, Usage, User
 from xapi.responses import error_from_response, json_body
 
 MAX_IDS_PER_LOOKUP = 100  # GET /2/tweets?ids= (docs/x-api.md §2.3)
 MIN_TIMELINE_PAGE, MAX_TIMELINE_PAGE = 5, 100  # max_results of GET /2/users/:id/tweets (§2.2)
+MAX_USAGE_DAYS = 90  # `days` of GET /2/usage/tweets (§2.7)
 
 
 class Endpoint(enum.StrEnum):
@@ -36,6 +38,7 @@ class Endpoint(enum.StrEnum):
     USER_POSTS = "GET /2/users/:id/tweets"
     POSTS_BY_IDS = "GET /2/tweets"
     POST_BY_ID = "GET /2/tweets/:id"
+    USAGE = "GET /2/usage/tweets"  # app-only
 
     def path(self, resource_id: str | None = None) -> str:
         template = self.value.split(" ", 1)[1]
@@ -63,7 +66,8 @@ def _utc_now() -> datetime:
 
 
 class XClient:
-    """Reads X as one user. Pass the account's stored ``RateLimitState`` in and save it after.
+    """Reads X as one user, or as the app with an ``AppOnlyAuth`` (``get_usage`` only). Pass
+    the token's stored ``RateLimitState`` in and save it after.
 
     Every call raises an ``XError`` on failure; its ``permanent`` bit says whether to retry.
     The client does not retry, except once after a 401 when the auth can refresh.
@@ -75,7 +79,7 @@ class XClient:
     def __init__(
         self,
         *,
-        auth: UserAuth,
+        auth: UserAuth | AppOnlyAuth,
         endpoints: XEndpoints,
         http: HttpSettings = DEFAULT_HTTP,
         rate_limits: RateLimitState | None = None,
@@ -125,6 +129,8 @@ class XClient:
         exclude: Collection[Literal["replies", "retweets"]] = (),
         max_results: int = MAX_TIMELINE_PAGE,
         pagination_token: str | None = None,
+        with_links: bool = False,
+        with_media_sources: bool = False,
     ) -> Iterator[Page]:
         """Pages of the user's Posts, newest first, until X gives no ``next_token``.
 
@@ -133,7 +139,8 @@ class XClient:
         newest Posts (800 with ``exclude=replies``), and with private metrics only those
         of the last 30 days, possibly as empty pages that still carry a ``next_token``
         (docs/x-api.md §2.2, §7.3, §7.15): a caller that has seen enough stops iterating.
-        Arguments are checked before the first request.
+        Arguments are checked before the first request. ``with_links`` and
+        ``with_media_sources`` ask for more of each Post, as ``post_query_params`` says.
         """
         _require_numeric_id(user_id, name="user_id")
         for name, value in (("since_id", since_id), ("until_id", until_id)):
@@ -144,7 +151,12 @@ class XClient:
         unknown = set(exclude) - {"replies", "retweets"}
         if unknown:
             raise ValueError(f"exclude takes replies and retweets, not {sorted(unknown)}")
-        params = post_query_params(metrics=metrics, with_media=with_media)
+        params = post_query_params(
+            metrics=metrics,
+            with_media=with_media,
+            with_links=with_links,
+            with_media_sources=with_media_sources,
+        )
         params["max_results"] = str(max_results)
         if since_id is not None:
             params["since_id"] = since_id
@@ -174,7 +186,13 @@ class XClient:
                 return
 
     def lookup_posts(
-        self, *, ids: Sequence[str], metrics: MetricGroup, with_media: bool = True
+        self,
+        *,
+        ids: Sequence[str],
+        metrics: MetricGroup,
+        with_media: bool = True,
+        with_links: bool = False,
+        with_media_sources: bool = False,
     ) -> Page:
         """Up to 100 Posts by id (``GET /2/tweets``). Missing and unauthorized Posts come
         back as ``page.errors``, not as exceptions.
@@ -188,7 +206,12 @@ class XClient:
             _require_numeric_id(post_id, name="each id")
         if len(set(ids)) != len(ids):
             raise ValueError("ids must not repeat")
-        params = post_query_params(metrics=metrics, with_media=with_media)
+        params = post_query_params(
+            metrics=metrics,
+            with_media=with_media,
+            with_links=with_links,
+            with_media_sources=with_media_sources,
+        )
         params["ids"] = ",".join(ids)
         body = self._get(Endpoint.POSTS_BY_IDS, path=Endpoint.POSTS_BY_IDS.path(), params=params)
         return parse_posts_response(body, endpoint=Endpoint.POSTS_BY_IDS)
@@ -203,6 +226,18 @@ class XClient:
         params = post_query_params(metrics=metrics, with_media=with_media)
         body = self._get(Endpoint.POST_BY_ID, path=Endpoint.POST_BY_ID.path(post_id), params=params)
         return parse_posts_response(body, endpoint=Endpoint.POST_BY_ID)
+
+    def get_usage(self, *, days: int = 7) -> Usage:
+        """The project's billed Post reads as X counts them (``GET /2/usage/tweets``), daily
+        figures included, for the last ``days`` UTC days (1-90). Takes an ``AppOnlyAuth``: X
+        refuses user tokens here with 403 (a ``Forbidden``). X reflects reads in these counts
+        with some delay (docs/x-api.md §9); asking is not billed.
+        """
+        if isinstance(days, bool) or not 1 <= days <= MAX_USAGE_DAYS:
+            raise ValueError(f"days must be 1-{MAX_USAGE_DAYS}")
+        params = {"days": str(days), "usage.fields": ",".join(USAGE_FIELDS)}
+        body = self._get(Endpoint.USAGE, path=Endpoint.USAGE.path(), params=params)
+        return parse_usage_response(body, endpoint=Endpoint.USAGE)
 
     def server_now(self) -> datetime:
         """Now on X's clock, as far as its last answer tells."""

@@ -45,19 +45,44 @@ MEDIA_FIELDS = ("type", "duration_ms", "preview_image_url", "url")
 USER_FIELDS = ("profile_image_url", "public_metrics")
 
 
-def post_query_params(*, metrics: MetricGroup, with_media: bool) -> dict[str, str]:
+def post_query_params(
+    *,
+    metrics: MetricGroup,
+    with_media: bool,
+    with_links: bool = False,
+    with_media_sources: bool = False,
+) -> dict[str, str]:
     """``tweet.fields``, and ``expansions`` plus ``media.fields`` when media is expanded.
 
+    ``with_links`` adds ``entities`` (the links in the text); ``with_media_sources`` expands
+    ``attachments.media_source_tweet``, the Posts that reused media was first posted in, into
+    ``includes.tweets`` (with their ``author_id``: whose media it is).
     ``tweet.fields`` rather than spec 2.167's ``post.fields``: the prose docs and the live
     API still use it (docs/x-api.md §1.5).
     """
     metric_fields = tuple(name for group, name in _METRIC_FIELDS.items() if group in metrics)
-    params = {"tweet.fields": ",".join(POST_FIELDS + metric_fields)}
+    extra_fields = ("entities",) if with_links else ()
+    params = {"tweet.fields": ",".join(POST_FIELDS + extra_fields + metric_fields)}
+    # Video metrics live on the media object in includes.media (docs/x-api.md §7.7).
+    expansions = ("attachments.media_keys",) if with_media else ()
+    expansions += ("attachments.media_source_tweet",) if with_media_sources else ()
+    if expansions:
+        params["expansions"] = ",".join(expansions)
     if with_media:
-        # Video metrics live on the media object in includes.media (docs/x-api.md §7.7).
-        params["expansions"] = "attachments.media_keys"
         params["media.fields"] = ",".join(MEDIA_FIELDS + metric_fields)
     return params
+
+
+# Every field of GET /2/usage/tweets (spec 2.166 UsageFieldsParameter); without usage.fields X
+# leaves out the daily figures.
+USAGE_FIELDS = (
+    "cap_reset_day",
+    "daily_client_app_usage",
+    "daily_project_usage",
+    "project_cap",
+    "project_id",
+    "project_usage",
+)
 
 
 def user_query_params() -> dict[str, str]:

@@ -8,12 +8,14 @@ arrived in 2026) and spec 2.167 renames ``retweet_count`` to ``repost_count``
 from __future__ import annotations
 
 import html
+from collections import defaultdict
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from xapi.errors import MalformedResponse, problem_type_suffix
 from xapi.records import (
+    AppUsage,
     Media,
     MediaPlaybackMetrics,
     MediaPublicMetrics,
@@ -25,6 +27,8 @@ from xapi.records import (
     PostNonPublicMetrics,
     PostPublicMetrics,
     ReferencedPost,
+    Usage,
+    UsageDay,
     User,
 )
 
@@ -47,6 +51,11 @@ def _str(obj: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _id_number(value: object) -> str | None:
+    """An id X sent as a JSON number (the spec types some project ids as integers)."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _count(obj: dict[str, Any], key: str) -> int | None:
     value = obj.get(key)
     if isinstance(value, bool):
@@ -65,15 +74,21 @@ def _metrics(cls: type[MetricsT], value: object) -> MetricsT | None:
     if not isinstance(value, dict):
         return None
     omitted_when_zero = getattr(cls, "OMITTED_WHEN_ZERO", frozenset())
-    counts = {}
+    counts: dict[str, Any] = {}
+    omitted = set()
     for metric in fields(cls):
         name = metric.name
+        if name == "omitted":
+            continue
         count = _count(value, name)
         if count is None and name in _RENAMED_METRICS:
             count = _count(value, _RENAMED_METRICS[name])
         if count is None and name in omitted_when_zero and name not in value:
             count = 0
+            omitted.add(name)
         counts[name] = count
+    if omitted_when_zero:
+        counts["omitted"] = frozenset(omitted)
     return cls(**counts)
 
 
@@ -99,10 +114,16 @@ def parse_post(obj: object, *, endpoint: str) -> Post:
         for reference in map(_dict, _list(item.get("referenced_tweets")))
         if isinstance(reference.get("type"), str) and isinstance(reference.get("id"), str)
     )
-    media_keys = tuple(
-        key
-        for key in _list(_dict(item.get("attachments")).get("media_keys"))
-        if isinstance(key, str)
+    attachments = _dict(item.get("attachments"))
+    media_keys = tuple(key for key in _list(attachments.get("media_keys")) if isinstance(key, str))
+    media_source_ids = tuple(
+        key for key in _list(attachments.get("media_source_tweet_id")) if isinstance(key, str)
+    )
+    # A media attachment has a URL entity of its own, marked with its media_key: not a link.
+    links = tuple(
+        link
+        for url in map(_dict, _list(_dict(item.get("entities")).get("urls")))
+        if "media_key" not in url and (link := _str(url, "expanded_url") or _str(url, "url"))
     )
     # A long Post's whole text is in `note_tweet`; `text` is cut at 280 characters.
     text = _str(_dict(item.get("note_tweet")), "text") or text
@@ -117,6 +138,8 @@ def parse_post(obj: object, *, endpoint: str) -> Post:
         in_reply_to_user_id=_str(item, "in_reply_to_user_id"),
         referenced_posts=references,
         media_keys=media_keys,
+        media_source_ids=media_source_ids,
+        links=links,
         edit_history=tuple(
             key for key in _list(item.get("edit_history_tweet_ids")) if isinstance(key, str)
         ),
@@ -173,7 +196,15 @@ def parse_posts_response(body: object, *, endpoint: str) -> Page:
         raise MalformedResponse("response is not a JSON object", endpoint=endpoint)
     data = body.get("data")
     items = [data] if isinstance(data, dict) else _list(data)
-    media = (parse_media(item) for item in _list(_dict(body.get("includes")).get("media")))
+    includes = _dict(body.get("includes"))
+    media = (parse_media(item) for item in _list(includes.get("media")))
+    # Included Posts only inform (a media source's author, say): one X sent without an id or a
+    # text is skipped rather than failing the page.
+    included = (
+        parse_post(item, endpoint=endpoint)
+        for item in _list(includes.get("tweets"))
+        if _str(_dict(item), "id") and _str(_dict(item), "text") is not None
+    )
     meta = _dict(body.get("meta"))
     return Page(
         posts=tuple(parse_post(item, endpoint=endpoint) for item in items),
@@ -185,6 +216,7 @@ def parse_posts_response(body: object, *, endpoint: str) -> Page:
             result_count=_count(meta, "result_count"),
             next_token=_str(meta, "next_token"),
         ),
+        included_posts={post.id: post for post in included},
     )
 
 
@@ -204,4 +236,77 @@ def parse_user_response(body: object, *, endpoint: str) -> User:
         post_count=_count(counts, "tweet_count")
         if "tweet_count" in counts
         else _count(counts, "post_count"),
+    )
+
+
+def _usage_day(value: object) -> date | None:
+    """A usage date: ``2023-11-01T00:00:00.000Z`` (X's reference page) or ``2024-01-15`` (its
+    2026 pay-per-use page), as the UTC day it names."""
+    if not isinstance(value, str):
+        return None
+    try:
+        if len(value) == len("2024-01-15"):
+            return date.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC).date() if parsed.tzinfo else parsed.date()
+
+
+def _usage_days(entries: object) -> tuple[UsageDay, ...]:
+    days = (
+        UsageDay(day=day, post_reads=_count(entry, "usage"))
+        for entry in map(_dict, _list(entries))
+        if (day := _usage_day(entry.get("date"))) is not None
+    )
+    return tuple(sorted(days, key=lambda entry: entry.day))
+
+
+def parse_usage_response(body: object, *, endpoint: str) -> Usage:
+    """A ``/2/usage/tweets`` body, whichever of X's documented shapes it takes.
+
+    Spec 2.166 and X's reference page: ``daily_project_usage`` is ``{project_id, usage: [{date,
+    usage}]}`` and ``daily_client_app_usage`` a list of ``{client_app_id, usage: [...]}``, with
+    counts as numeric strings in X's examples (``"project_cap": "2000000"``). X's 2026
+    pay-per-use page shows ``daily_project_usage`` as ``[{date, usage: [{app_id,
+    tweets_consumed}]}]``. Every field is optional.
+    """
+    if not isinstance(body, dict):
+        raise MalformedResponse("response is not a JSON object", endpoint=endpoint)
+    data = _dict(body.get("data"))
+    daily = data.get("daily_project_usage")
+    project_days: tuple[UsageDay, ...] = ()
+    per_app: dict[str | None, list[UsageDay]] = defaultdict(list)
+    if isinstance(daily, dict):
+        project_days = _usage_days(daily.get("usage"))
+    else:
+        totals = []
+        for entry in map(_dict, _list(daily)):
+            day = _usage_day(entry.get("date"))
+            if day is None:
+                continue
+            reads = []
+            for app in map(_dict, _list(entry.get("usage"))):
+                count = _count(app, "usage")
+                count = _count(app, "tweets_consumed") if count is None else count
+                per_app[_str(app, "app_id")].append(UsageDay(day=day, post_reads=count))
+                reads.append(count)
+            total = None if not reads or None in reads else sum(reads)
+            totals.append(UsageDay(day=day, post_reads=total))
+        project_days = tuple(sorted(totals, key=lambda entry: entry.day))
+    apps = [
+        AppUsage(client_app_id=_str(app, "client_app_id"), days=_usage_days(app.get("usage")))
+        for app in map(_dict, _list(data.get("daily_client_app_usage")))
+    ]
+    apps += [
+        AppUsage(client_app_id=app_id, days=tuple(sorted(days, key=lambda entry: entry.day)))
+        for app_id, days in per_app.items()
+    ]
+    return Usage(
+        project_id=_str(data, "project_id") or _id_number(data.get("project_id")),
+        project_cap=_count(data, "project_cap"),
+        project_usage=_count(data, "project_usage"),
+        cap_reset_day=_count(data, "cap_reset_day"),
+        project_days=project_days,
+        apps=tuple(apps),
     )

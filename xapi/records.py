@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 # Problem types of a private field the token may not see (docs/x-api.md §1.3; spec 2.166 and 2.167).
@@ -36,6 +36,9 @@ class PostNonPublicMetrics:
     url_link_clicks: int | None
     user_profile_clicks: int | None
     engagements: int | None
+    # Which of OMITTED_WHEN_ZERO X left out of this object (they read as 0 above). Not a count:
+    # it says how X answered, and two readings of the same counts are equal whatever it is.
+    omitted: frozenset[str] = field(default=frozenset(), compare=False)
 
     OMITTED_WHEN_ZERO: ClassVar[frozenset[str]] = ZERO_WHEN_OMITTED
 
@@ -50,6 +53,8 @@ class PostContextMetrics:
     retweet_count: int | None
     url_link_clicks: int | None
     user_profile_clicks: int | None
+    # As on PostNonPublicMetrics: which of OMITTED_WHEN_ZERO X left out, read as 0.
+    omitted: frozenset[str] = field(default=frozenset(), compare=False)
 
     OMITTED_WHEN_ZERO: ClassVar[frozenset[str]] = ZERO_WHEN_OMITTED
 
@@ -103,6 +108,11 @@ class Post:
     in_reply_to_user_id: str | None = None
     referenced_posts: tuple[ReferencedPost, ...] = ()
     media_keys: tuple[str, ...] = ()
+    # The Posts its media was first posted in, when it reuses another Post's media
+    # (`attachments.media_source_tweet_id`, spec 2.166 `Tweet.attachments`).
+    media_source_ids: tuple[str, ...] = ()
+    # The links in its text (`entities.urls` but the media's own), when `entities` was asked.
+    links: tuple[str, ...] = ()
     paid_partnership: bool | None = None  # None: X did not say
     # Every version's id, oldest first, this one included (X creates a new id per edit).
     edit_history: tuple[str, ...] = ()
@@ -184,7 +194,43 @@ class Page:
     media: Mapping[str, Media] = field(default_factory=dict)
     errors: tuple[PartialError, ...] = ()
     meta: PageMeta = field(default_factory=PageMeta)
+    # Posts an expansion brought in `includes.tweets` (not billed as reads), by id.
+    included_posts: Mapping[str, Post] = field(default_factory=dict)
 
     def media_of(self, post: Post) -> tuple[Media, ...]:
         """The Post's media present in this page (X may omit some from ``includes``)."""
         return tuple(self.media[key] for key in post.media_keys if key in self.media)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageDay:
+    """Post reads X counts on one UTC day."""
+
+    day: date
+    post_reads: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppUsage:
+    """One client app's daily Post reads (`daily_client_app_usage`)."""
+
+    client_app_id: str | None
+    days: tuple[UsageDay, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """``GET /2/usage/tweets``: the project's billed Post reads as X counts them, which it
+    reflects with some delay (docs/x-api.md §9). Whatever X left out is None or empty."""
+
+    project_id: str | None = None
+    project_cap: int | None = None  # Post reads a billing cycle allows
+    project_usage: int | None = None  # Post reads of the cycle so far
+    # The day of the month the cap resets (X's reference page; spec 2.166: days left until then).
+    cap_reset_day: int | None = None
+    project_days: tuple[UsageDay, ...] = ()  # `daily_project_usage`, oldest first
+    apps: tuple[AppUsage, ...] = ()
+
+    def project_reads_on(self, day: date) -> int | None:
+        """The project's reads on one UTC day; None when X sent no figure for it."""
+        return next((entry.post_reads for entry in self.project_days if entry.day == day), None)

@@ -221,6 +221,18 @@ def test_a_click_counter_x_left_out_of_a_group_it_sent_is_zero():
     assert post.promoted_metrics is None  # a group X did not send stays unknown
 
 
+def test_the_record_says_which_counters_x_left_out():
+    body = {"data": [{"id": "1", "text": "t",
+                      "non_public_metrics": {"impression_count": 5, "user_profile_clicks": 0},
+                      "organic_metrics": {"impression_count": 5, "url_link_clicks": 1,
+                                          "user_profile_clicks": 2}}]}  # fmt: skip
+
+    (post,) = parse_posts_response(body, endpoint=ENDPOINT).posts
+
+    assert post.non_public_metrics.omitted == {"url_link_clicks"}  # a 0 X sent is not omitted
+    assert post.organic_metrics.omitted == frozenset()
+
+
 def test_a_long_posts_whole_text_comes_from_note_tweet():
     whole = "A long Post &amp; more. " * 20
     body = {"data": [{"id": "1", "text": whole[:280], "note_tweet": {"text": whole}},

@@ -43,6 +43,18 @@ def test_without_media_there_is_no_expansion():
     assert "media.fields" not in params
 
 
+def test_links_and_media_sources_are_asked_only_when_wanted():
+    params = post_query_params(
+        metrics=MetricGroup.PUBLIC, with_media=True, with_links=True, with_media_sources=True
+    )
+
+    assert params["tweet.fields"] == f"{ALWAYS},entities,public_metrics"
+    assert params["expansions"] == "attachments.media_keys,attachments.media_source_tweet"
+    alone = post_query_params(metrics=MetricGroup.PUBLIC, with_media=False, with_media_sources=True)
+    assert alone["expansions"] == "attachments.media_source_tweet"
+    assert "media.fields" not in alone
+
+
 def test_get_me_asks_for_the_avatar_and_the_post_count(fake_x, endpoints, http):
     body = {"data": {"id": "1", "username": "u", "name": "n", "public_metrics": {"tweet_count": 7}}}
     fake_x.on("GET /2/users/me", Canned(body=body))

@@ -7,6 +7,7 @@ import pytest
 from tests.xapi.conftest import CONFIDENTIAL_APP
 from tests.xapi.fake_x import Canned
 from xapi import (
+    AppOnlyAuth,
     OAuth1RequestToken,
     OAuth1Token,
     OAuth1UserAuth,
@@ -36,6 +37,7 @@ SECRET = "s3cr3t-value-that-must-not-leak-WXYZ"
         OAuth1UserAuth(
             consumer_key="ck", consumer_secret=SECRET, token=SECRET, token_secret=SECRET
         ),
+        AppOnlyAuth(bearer_token=SECRET),
     ],
     ids=lambda record: type(record).__name__,
 )
