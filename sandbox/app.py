@@ -12,7 +12,7 @@ from wsgiref.handlers import format_date_time
 from sandbox import problems
 from sandbox.api import XApi
 from sandbox.apps import AppRegistry, RegisteredApp
-from sandbox.auth import Caller, authenticate
+from sandbox.auth import AppCaller, Caller, authenticate
 from sandbox.clock import Clock
 from sandbox.config import SandboxConfig
 from sandbox.control import ControlApi
@@ -23,7 +23,8 @@ from sandbox.oauth1 import OAuth1Server
 from sandbox.oauth2 import OAuth2Server
 from sandbox.pagination import PaginationTokens
 from sandbox.problems import InvalidRequest
-from sandbox.ratelimits import RateLimiter
+from sandbox.ratelimits import RateLimiter, RateState
+from sandbox.usage import usage_answer
 from sandbox.world import World, user_id_for
 
 log = logging.getLogger("sandbox")
@@ -66,6 +67,21 @@ class Sandbox:
         """The developer account X names in usage and credit errors."""
         return user_id_for(f"developer-account:{app.name}")
 
+    def project_id(self, app: RegisteredApp) -> str:
+        """The Project X bills the app's reads to: one per app here."""
+        return user_id_for(f"project:{app.name}")
+
+    def usage(self, request: Request, caller: AppCaller, now: datetime) -> Response:
+        """GET /2/usage/tweets for the app whose Bearer token called."""
+        return usage_answer(
+            request,
+            billed=self.ledger.billed_days(caller.app.name),
+            now=now,
+            tier=self.limits.tier,
+            project_id=self.project_id(caller.app),
+            client_app_id=user_id_for(f"client-app:{caller.app.name}")[-8:],
+        )
+
 
 class SandboxApp:
     """The WSGI callable."""
@@ -96,6 +112,9 @@ class SandboxApp:
             ("/2/tweets/:id", api.tweet),
         ):
             self._router.add("GET", path, self._guarded(f"GET {path}", api_handler))
+        self._router.add(
+            "GET", "/2/usage/tweets", self._app_only("GET /2/usage/tweets", sandbox.usage)
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
@@ -190,7 +209,13 @@ class SandboxApp:
         def serve(request: Request) -> Response:
             now = sandbox.clock.now()
             sandbox.world.advance(now)
-            caller = authenticate(request, sandbox.oauth2, sandbox.oauth1, sandbox.world)
+            caller = self._authenticate(request)
+            if isinstance(caller, AppCaller):
+                if endpoint != "GET /2/users/me":
+                    # X serves public fields to app-only tokens here; Quartile never reads Posts
+                    # as the app, so the sandbox does not (sandbox/README.md).
+                    return problems.unauthorized()
+                return problems.unsupported_authentication(problems.APP_ONLY, problems.USER_CONTEXT)
             if isinstance(caller, Response):
                 return caller
             request.caller = caller
@@ -204,19 +229,53 @@ class SandboxApp:
             elif budget is not None and sandbox.ledger.billed_on(caller.app.name, now) >= budget:
                 response = problems.usage_capped("Daily", sandbox.account_id(caller.app))
             else:
-                try:
-                    response = handler(request, caller, now)
-                except InvalidRequest as invalid:
-                    response = invalid.response()
-            # X names the token's access level on every answer but a 401 (tweepy's cassettes).
-            response.headers += [
-                *rate.headers(),
-                ("api-version", "2.166"),
-                ("x-access-level", "read"),
-            ]
-            return response
+                response = self._answer(handler, request, caller, now)
+            return _with_api_headers(response, rate)
 
         return serve
+
+    def _app_only(
+        self, endpoint: str, handler: Callable[[Request, AppCaller, datetime], Response]
+    ) -> Callable[[Request], Response]:
+        """An endpoint about the app, not a user (GET /2/usage/tweets): its App-Only Bearer token
+        only. A user token, though valid, answers X's 403 Unsupported Authentication. It reads
+        no Posts, so the daily read budget does not stop it."""
+        sandbox = self.sandbox
+
+        def serve(request: Request) -> Response:
+            now = sandbox.clock.now()
+            caller = self._authenticate(request)
+            if isinstance(caller, Response):
+                return caller
+            request.caller = caller
+            if isinstance(caller, Caller):
+                return problems.unsupported_authentication(caller.context, problems.APP_ONLY)
+            rate = sandbox.limits.hit(caller.token_key, endpoint, now)
+            assert rate is not None
+            if rate.exceeded:
+                response = problems.too_many_requests()
+            else:
+                response = self._answer(handler, request, caller, now)
+            return _with_api_headers(response, rate)
+
+        return serve
+
+    def _authenticate(self, request: Request) -> Caller | AppCaller | Response:
+        sandbox = self.sandbox
+        return authenticate(request, sandbox.oauth2, sandbox.oauth1, sandbox.world, sandbox.apps)
+
+    @staticmethod
+    def _answer(handler: Callable, request: Request, caller: object, now: datetime) -> Response:
+        try:
+            return handler(request, caller, now)
+        except InvalidRequest as invalid:
+            return invalid.response()
+
+
+def _with_api_headers(response: Response, rate: RateState) -> Response:
+    # X names the token's access level on every answer but a 401 (tweepy's cassettes).
+    response.headers += [*rate.headers(), ("api-version", "2.166"), ("x-access-level", "read")]
+    return response
 
 
 def create_app(config: SandboxConfig) -> SandboxApp:

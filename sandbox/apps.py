@@ -23,6 +23,7 @@ class RegisteredApp:
     client_secret: str | None  # None for a public client
     consumer_key: str | None = None
     consumer_secret: str | None = None
+    bearer_token: str | None = None  # OAuth 2.0 App-Only: the app itself, no user
 
     @property
     def is_confidential(self) -> bool:
@@ -37,6 +38,7 @@ class AppRegistry:
             config.oauth2_client_secret,
             config.oauth1_consumer_key,
             config.oauth1_consumer_secret,
+            config.app_bearer_token,
         )
         self._apps = (self.demo, RegisteredApp(PUBLIC_APP, config.oauth2_public_client_id, None))
         self._callbacks = list(config.callback_urls)
@@ -49,6 +51,9 @@ class AppRegistry:
         return next(
             (a for a in self._apps if a.consumer_key and a.consumer_key == consumer_key), None
         )
+
+    def by_bearer_token(self, token: str) -> RegisteredApp | None:
+        return next((a for a in self._apps if a.bearer_token and a.bearer_token == token), None)
 
     def is_registered_callback(self, url: str | None) -> bool:
         """X compares character for character: a trailing slash or port makes a different URL."""

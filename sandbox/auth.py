@@ -1,4 +1,5 @@
-"""Who is calling an API endpoint: an OAuth 2.0 Bearer token or an OAuth 1.0a signed request."""
+"""Who is calling an API endpoint: a user, by an OAuth 2.0 Bearer token or an OAuth 1.0a signed
+request, or the app itself, by its App-Only Bearer token."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from sandbox import problems
-from sandbox.apps import RegisteredApp
+from sandbox.apps import AppRegistry, RegisteredApp
 from sandbox.http import Request, Response
 from sandbox.oauth1 import OAuth1Server
 from sandbox.oauth2 import OAuth2Server
@@ -29,12 +30,29 @@ class Caller:
     def may_read(self) -> bool:
         return self.scopes is None or self.scopes >= API_SCOPES
 
+    @property
+    def context(self) -> str:
+        """X's name for the kind of token, as its Unsupported Authentication answers word it."""
+        return "OAuth 1.0a User Context" if self.scopes is None else "OAuth 2.0 User Context"
+
+
+@dataclass(frozen=True)
+class AppCaller:
+    """The developer app by its App-Only Bearer token: no user behind it."""
+
+    app: RegisteredApp
+    token_key: str
+    username: None = None  # the ledger's owner
+
 
 def authenticate(
-    request: Request, oauth2: OAuth2Server, oauth1: OAuth1Server, world: World
-) -> Caller | Response:
+    request: Request, oauth2: OAuth2Server, oauth1: OAuth1Server, world: World, apps: AppRegistry
+) -> Caller | AppCaller | Response:
     header = request.header("Authorization") or ""
     scheme, _, credentials = header.partition(" ")
+    app_only = apps.by_bearer_token(credentials.strip()) if scheme.lower() == "bearer" else None
+    if app_only is not None:
+        return AppCaller(app_only, hashlib.sha256(credentials.strip().encode()).hexdigest())
     if scheme.lower() == "oauth":
         verified = oauth1.authenticate(request)
         if isinstance(verified, Response):

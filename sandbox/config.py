@@ -33,6 +33,8 @@ class SandboxConfig:
     oauth2_public_client_id: str = "quartile-demo-public-client"
     oauth1_consumer_key: str = "quartile-demo-consumer"
     oauth1_consumer_secret: str = "quartile-demo-consumer-secret"
+    # The demo app's App-Only Bearer token, as X's developer portal shows an app's.
+    app_bearer_token: str = "quartile-demo-app-bearer-token"
     callback_urls: tuple[str, ...] = DEFAULT_CALLBACK_URLS
     seed: int = 1
     tier: str = "pay_per_use"
@@ -50,6 +52,8 @@ class SandboxConfig:
                 raise ConfigError(f"SANDBOX_{name.upper()} must not be empty")
         if not self.oauth1_consumer_key or not self.oauth1_consumer_secret:
             raise ConfigError("SANDBOX_OAUTH1_CONSUMER_KEY and _SECRET must not be empty")
+        if not self.app_bearer_token:
+            raise ConfigError("SANDBOX_APP_BEARER_TOKEN must not be empty")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxConfig:
@@ -61,6 +65,7 @@ class SandboxConfig:
             "oauth2_public_client_id",
             "oauth1_consumer_key",
             "oauth1_consumer_secret",
+            "app_bearer_token",
             "tier",
         ):
             variable = f"SANDBOX_{name.upper()}"

@@ -12,7 +12,7 @@ from sandbox.clock import format_instant, parse_instant
 from sandbox.faults import FAULT_KINDS
 from sandbox.http import Request, Response, Router, json_response
 from sandbox.ratelimits import TIERS
-from sandbox.world import Account, EditRefused
+from sandbox.world import Account, EditRefused, PostRefused
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
@@ -44,6 +44,7 @@ class ControlApi:
             ("POST", "/_sandbox/posts/:id/delete", self.delete_post),
             ("POST", "/_sandbox/posts/:id/edit", self.edit_post),
             ("POST", "/_sandbox/users/:username/nullcast", self.add_nullcast),
+            ("POST", "/_sandbox/users/:username/posts", self.add_post),
             ("GET", "/_sandbox/callbacks", self.callbacks),
             ("POST", "/_sandbox/callbacks", self.add_callbacks),
             ("GET", f"{avatars.PREFIX}/:id/:filename", self.profile_image),
@@ -209,6 +210,23 @@ class ControlApi:
             raise ControlError('send {"text": "the ad\'s text"}')
         post = self._sandbox.world.add_nullcast(username, text, self._sandbox.clock.now())
         return json_response({"id": post.id})
+
+    def add_post(self, request: Request) -> Response:
+        """The user posts now, on their timeline: {"text": …, "media_from": <Post id>?} gives its
+        id; with `media_from` the Post carries that Post's media (a reset undoes it)."""
+        body = _json_object(request)
+        text, media_from = body.get("text"), body.get("media_from")
+        if not isinstance(text, str) or not text.strip():
+            raise ControlError('send {"text": "the Post\'s text"}')
+        if media_from is not None and not isinstance(media_from, str):
+            raise ControlError("media_from must be a Post id string")
+        try:
+            post = self._sandbox.world.add_post(
+                request.path_params["username"], text, self._sandbox.clock.now(), media_from
+            )
+        except PostRefused as refused:
+            raise ControlError(str(refused)) from None
+        return json_response({"id": post.id, "media_keys": list(post.media_keys)})
 
     def reset(self, request: Request) -> Response:
         self._sandbox.reset()

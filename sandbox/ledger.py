@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sandbox.clock import format_instant
 
@@ -79,6 +79,15 @@ class Ledger:
     def billed_on(self, app: str, now: datetime) -> int:
         with self._lock:
             return self._billed_per_day[(app, now.date().isoformat())]
+
+    def billed_days(self, app: str) -> dict[date, int]:
+        """The app's billed Post reads per UTC day, for the days it read any."""
+        with self._lock:
+            return {
+                date.fromisoformat(day): count
+                for (name, day), count in self._billed_per_day.items()
+                if name == app and count
+            }
 
     def snapshot(self) -> dict:
         with self._lock:

@@ -51,6 +51,27 @@ def forbidden() -> Response:
     return generic_problem(403, "Forbidden")
 
 
+USER_CONTEXT = "OAuth 1.0a User Context, OAuth 2.0 User Context"
+APP_ONLY = "OAuth 2.0 Application-Only"
+
+
+def unsupported_authentication(used: str, supported: str) -> Response:
+    """403 for the wrong kind of token: app-only on a user endpoint (docs/x-api.md §2.1,
+    bookmarks-search #10) or a user token on an app-only one (§9: mironal/TwitterAPIKit, twigpui).
+    """
+    return json_response(
+        {
+            "title": "Unsupported Authentication",
+            "detail": f"Authenticating with {used} is forbidden for this endpoint.  Supported "
+            f"authentication types are [{supported}].",
+            "type": PROBLEMS + "unsupported-authentication",
+            "status": 403,
+        },
+        403,
+        PROBLEM_JSON,
+    )
+
+
 def too_many_requests() -> Response:
     return generic_problem(429, "Too Many Requests")
 

@@ -2,7 +2,8 @@
 
 Sources (docs/x-api.md §2.6): the pay-per-use table is docs.x.com x-api/fundamentals/rate-limits
 (rewritten 2026-01-16); "basic" and "free" are the legacy tiers of the same page at commit
-7c59f7be. Only the per-user column applies: every sandbox token is a user token.
+7c59f7be. User tokens count in the per-user column (TIERS); the app's own Bearer token serves
+the app-only usage endpoint alone, in the per-app column (APP_TIERS).
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ TIERS: dict[str, dict[str, Limit]] = {
 }
 
 
+# Per app, for the app-only endpoint (docs/x-api.md §2.6).
+APP_TIERS: dict[str, dict[str, Limit]] = {
+    "pay_per_use": {"GET /2/usage/tweets": Limit(50)},
+    "basic": {"GET /2/usage/tweets": Limit(50)},
+    "free": {"GET /2/usage/tweets": Limit(1)},
+}
+
+
 @dataclass(frozen=True)
 class RateState:
     limit: int
@@ -78,7 +87,7 @@ class RateLimiter:
             self._windows.clear()
 
     def limit_for(self, endpoint: str) -> Limit | None:
-        return TIERS[self._tier].get(endpoint)
+        return TIERS[self._tier].get(endpoint) or APP_TIERS[self._tier].get(endpoint)
 
     def hit(self, token_key: str, endpoint: str, now: datetime) -> RateState | None:
         """Count one request; None for endpoints X does not rate-limit per user."""

@@ -152,6 +152,8 @@ class Renderer:
             out["note_tweet"] = {"text": x_escape(post.text)}
         if "attachments" in wanted and post.media_keys:
             out["attachments"] = {"media_keys": list(post.media_keys)}
+            if post.media_source_ids:
+                out["attachments"]["media_source_tweet_id"] = list(post.media_source_ids)
         if "author_id" in wanted:
             out["author_id"] = post.author_id
         if "conversation_id" in wanted:
@@ -277,6 +279,8 @@ class Renderer:
             self._expand_media(shown, result)
         if "referenced_tweets.id" in expansions:
             self._expand_referenced(shown, result)
+        if "attachments.media_source_tweet" in expansions:
+            self._expand_media_sources(shown, result)
         if expansions & {"author_id", "in_reply_to_user_id"}:
             self._expand_users(shown, result)
         return result
@@ -294,18 +298,24 @@ class Renderer:
                 result.includes.setdefault("media", []).append(self.media(media))
 
     def _expand_referenced(self, shown: list[Post], result: Hydrated) -> None:
-        ids = dict.fromkeys(
-            p.retweeted or p.replied_to for p in shown if p.retweeted or p.replied_to
-        )
-        for post_id in ids:
+        ids = [p.retweeted or p.replied_to for p in shown if p.retweeted or p.replied_to]
+        self._include_posts(ids, "referenced_tweets.id", result)
+
+    def _expand_media_sources(self, shown: list[Post], result: Hydrated) -> None:
+        ids = [source for post in shown for source in post.media_source_ids]
+        self._include_posts(ids, "attachments.media_source_tweet", result)
+
+    def _include_posts(self, ids: list[str], parameter: str, result: Hydrated) -> None:
+        """Posts an expansion names, into includes.tweets once each, under the same private-field
+        rule as `data` (a Post X may not show privately leaves with errors)."""
+        included = {post["id"] for post in result.includes.get("tweets", [])}
+        for post_id in dict.fromkeys(ids):
             referenced = self.world.post(post_id, self.now)
-            if referenced is None:
+            if referenced is None or post_id in included:
                 continue
             denied = self.denied_post_fields(referenced)
             if denied:
-                result.errors += self._errors(
-                    "tweet", post_id, denied, "referenced_tweets.id", "includes"
-                )
+                result.errors += self._errors("tweet", post_id, denied, parameter, "includes")
             else:
                 # Not billed: X bills the Posts an answer returns as data (docs/x-api.md §9).
                 result.includes.setdefault("tweets", []).append(self.post(referenced))

@@ -67,6 +67,9 @@ class Post:
     profile: PostProfile
     conversation_id: str
     media_keys: tuple[str, ...] = ()
+    # The Posts its media was first posted in, when it carries another Post's media (X's
+    # `attachments.media_source_tweet_id`).
+    media_source_ids: tuple[str, ...] = ()
     link: str | None = None
     replied_to: str | None = None
     in_reply_to_user_id: str | None = None
@@ -208,6 +211,10 @@ class EditRefused(Exception):
     """X would not let its author edit this Post."""
 
 
+class PostRefused(Exception):
+    """A Post the sandbox cannot make as asked (no such user, or no media to carry)."""
+
+
 class World:
     def __init__(self, seed: int, anchor: datetime) -> None:
         self.seed = seed
@@ -223,6 +230,7 @@ class World:
         self._edited_at: dict[str, datetime] = {}
         self._versions: dict[str, tuple[str, ...]] = {}  # any version's id -> every version's
         self._nullcasts: list[str] = []  # promoted-only Posts (tests, via /_sandbox)
+        self._added: dict[str, list[Post]] = {}  # Posts made now on a timeline (tests), by author
         self._made = 0  # Posts made by edits and ads: their ids' sequence numbers
         self._horizon: datetime | None = None
         self._lock = threading.RLock()
@@ -286,6 +294,9 @@ class World:
         with self._lock:
             self._extend(account, now)
             posts = account.posts[: bisect.bisect_right(account.times, now.timestamp())]
+            added = [post for post in self._added.get(account.id, ()) if post.created_at <= now]
+            if added:
+                posts = sorted([*posts, *added], key=lambda post: int(post.id))
             return [self._current(p, now) for p in posts if p.id not in self._deleted]
 
     def _current(self, post: Post, now: datetime) -> Post:
@@ -309,7 +320,7 @@ class World:
             return True
 
     def undelete_all(self) -> None:
-        """Deletions, edits and promoted-only Posts undone (a reset)."""
+        """Deletions, edits, promoted-only and added Posts undone (a reset)."""
         with self._lock:
             self._deleted.clear()
             for later in self._next_version.values():
@@ -323,6 +334,12 @@ class World:
             for post_id in self._nullcasts:
                 self._posts.pop(post_id, None)
             self._nullcasts.clear()
+            for added in self._added.values():
+                for post in added:
+                    self._posts.pop(post.id, None)
+                    for key in post.media_keys:
+                        self._carriers[key].remove(post.id)
+            self._added.clear()
 
     def versions(self, post_id: str) -> tuple[str, ...]:
         """Every version's id, oldest first (X's `edit_history_tweet_ids`; UNCERTAIN: an
@@ -383,6 +400,41 @@ class World:
             )  # fmt: skip
             self._posts[post_id] = post
             self._nullcasts.append(post_id)
+            return post
+
+    def add_post(
+        self, username: str, text: str, now: datetime, media_from: str | None = None
+    ) -> Post:
+        """An original Post of the account, created now, on its timeline from now on (undone
+        by a reset). With `media_from` it carries that Post's media, as X attaches another
+        Post's video whose link is pasted in: `attachments.media_source_tweet_id` names the
+        Post the media was first posted in (spec 2.166 `Tweet.attachments`)."""
+        with self._lock:
+            account = self.account(username)
+            if account is None:
+                raise PostRefused(f"no user {username}")
+            source = None if media_from is None else self.post(media_from, now)
+            if media_from is not None and (source is None or not source.media_keys):
+                raise PostRefused(f"no Post {media_from} with media")
+            media_keys = source.media_keys if source else ()
+            rng = random.Random(f"{self.seed}:{username}:post:{now.isoformat()}:{text}")
+            profile = draw_post_profile(
+                rng, median_reach=account.persona.median_reach, has_link=False,
+                is_video=any(self._media[key].type == "video" for key in media_keys),
+                created_at=now, promoted=False,
+            )  # fmt: skip
+            self._made += 1
+            post_id = str(snowflake(now, 2048 + self._made))
+            post = Post(
+                id=post_id, author_id=account.id, created_at=now, text=text, lang="en",
+                kind=PostKind.ORIGINAL, profile=profile, conversation_id=post_id,
+                media_keys=media_keys,
+                media_source_ids=(source.media_source_ids or (source.id,)) if source else (),
+            )  # fmt: skip
+            self._posts[post_id] = post
+            for key in media_keys:
+                self._carriers[key].append(post_id)
+            self._added.setdefault(account.id, []).append(post)
             return post
 
     def media(self, key: str) -> Media:

@@ -43,6 +43,12 @@ class SandboxClient:
         """A promoted-only Post of the user, absent from its timeline: its id."""
         return self._post(f"/_sandbox/users/{username}/nullcast", {"text": text})["id"]
 
+    def add_post(self, username: str, text: str, media_from: str | None = None) -> str:
+        """The user posts now, on their timeline; with `media_from`, carrying that Post's media
+        (a video of another account, say): its id (until the next reset)."""
+        body = {"text": text, **({"media_from": media_from} if media_from else {})}
+        return self._post(f"/_sandbox/users/{username}/posts", body)["id"]
+
     def set_clock(self, now: datetime | None) -> datetime | None:
         """Freeze the sandbox clock at `now` (aware datetime); None returns to real time."""
         self._post("/_sandbox/clock", {"now": None if now is None else now.isoformat()})

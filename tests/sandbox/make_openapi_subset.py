@@ -22,6 +22,7 @@ ROOTS = (
     "Get2UsersIdTweetsResponse",
     "Get2TweetsResponse",
     "Get2TweetsIdResponse",
+    "Get2UsageTweetsResponse",
     "Problem",
     "Error",
 )

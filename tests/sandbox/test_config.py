@@ -26,6 +26,7 @@ def test_the_defaults_are_the_documented_demo_app():
             "http://127.0.0.1:8000/connect/x/oauth1/callback/",
         )
     )
+    assert config.app_bearer_token == "quartile-demo-app-bearer-token"
     assert (config.seed, config.tier, config.anchor) == (1, "pay_per_use", None)
 
 
@@ -36,6 +37,7 @@ def test_every_setting_comes_from_its_environment_variable():
             "SANDBOX_OAUTH2_CLIENT_SECRET": "secret",
             "SANDBOX_OAUTH1_CONSUMER_KEY": "key",
             "SANDBOX_OAUTH1_CONSUMER_SECRET": "consumer-secret",
+            "SANDBOX_APP_BEARER_TOKEN": "app-token",
             "SANDBOX_CALLBACK_URLS": "http://a.test/cb/, http://b.test:9000/cb/",
             "SANDBOX_SEED": "7",
             "SANDBOX_TIER": "basic",
@@ -44,6 +46,7 @@ def test_every_setting_comes_from_its_environment_variable():
     )
     assert config.oauth2_client_id == "id" and config.oauth1_consumer_secret == "consumer-secret"
     assert config.callback_urls == ("http://a.test/cb/", "http://b.test:9000/cb/")
+    assert config.app_bearer_token == "app-token"
     assert (config.seed, config.tier) == (7, "basic")
     assert config.anchor == datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -57,6 +60,7 @@ def test_every_setting_comes_from_its_environment_variable():
         ("SANDBOX_CALLBACK_URLS", " , ", "must list at least one URL"),
         ("SANDBOX_ANCHOR", "soon", "SANDBOX_ANCHOR must be an ISO 8601 instant"),
         ("SANDBOX_OAUTH2_CLIENT_SECRET", "", "must not be empty"),
+        ("SANDBOX_APP_BEARER_TOKEN", " ", "SANDBOX_APP_BEARER_TOKEN must not be empty"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(variable, value, message):

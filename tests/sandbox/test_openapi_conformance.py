@@ -2,7 +2,8 @@
 
 The spec's `non_public_metrics` lists only impression_count; X now also sends url_link_clicks,
 user_profile_clicks and engagements (docs/x-api.md §1.1). The spec allows extra properties, so the
-check covers what the spec describes.
+check covers what the spec describes. Usage counts are numeric strings on X's reference page where
+the spec says integers (§9): the sandbox sends X's strings, checked as the numbers they are.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from tests.sandbox.flows import (
     ALL_MEDIA_FIELDS,
     ALL_POST_FIELDS,
     BRAND,
+    DEMO,
     SMALL,
     bearer,
     freeze_after_anchor,
@@ -122,6 +124,26 @@ SCENES: dict[str, tuple[Callable[[Scene], requests.Response], int, str]] = {
         400,
         "Problem",
     ),
+    "usage, every field": (
+        lambda s: s.get(
+            "/2/usage/tweets",
+            token=DEMO.app_bearer_token,
+            **{"usage.fields": ",".join(USAGE_FIELDS)},
+        ),
+        200,
+        "Get2UsageTweetsResponse",
+    ),
+    "usage, default fields": (
+        lambda s: s.get("/2/usage/tweets", token=DEMO.app_bearer_token, days="1"),
+        200,
+        "Get2UsageTweetsResponse",
+    ),
+    "403 usage with a user token": (lambda s: s.get("/2/usage/tweets"), 403, "Problem"),
+    "403 users/me with the app's token": (
+        lambda s: s.get("/2/users/me", token=DEMO.app_bearer_token),
+        403,
+        "Problem",
+    ),
     "401 bad token": (lambda s: s.get("/2/users/me", token="nope"), 401, "Problem"),
     "401 bad oauth1 token": (
         lambda s: s.get(
@@ -145,6 +167,8 @@ def test_the_answer_validates_against_xs_openapi(sandbox_clean, scene):
         assert_problem(answer.json())
     elif schema == "v1":
         assert_v1_errors(answer.json())
+    elif schema == "Get2UsageTweetsResponse":
+        assert_valid(_usage_counts_as_numbers(answer.json()), schema)
     else:
         assert_valid(answer.json(), schema)
 
@@ -157,6 +181,43 @@ def test_rate_limited_and_capped_answers_validate(sandbox_clean):
     for kind in ("usage_cap", "503", "500", "429", "revoked"):
         sandbox_clean.fault(kind)
         assert_problem(scene.get("/2/users/me").json())
+
+
+USAGE_FIELDS = (
+    "cap_reset_day",
+    "daily_client_app_usage",
+    "daily_project_usage",
+    "project_cap",
+    "project_id",
+    "project_usage",
+)
+
+
+def _usage_counts_as_numbers(body: dict) -> dict:
+    """X's strings where the spec wants integers; anything else as it came."""
+
+    def number(value):
+        assert isinstance(value, str) and value.isdigit(), value
+        return int(value)
+
+    data = dict(body["data"])
+    for name in ("project_cap", "project_usage"):
+        data[name] = number(data[name])
+    daily = data.get("daily_project_usage")
+    if daily is not None:
+        data["daily_project_usage"] = {
+            **daily,
+            "project_id": number(daily["project_id"]),
+            **({"usage": [{**d, "usage": number(d["usage"])} for d in daily["usage"]]}
+               if "usage" in daily else {}),
+        }  # fmt: skip
+    if "daily_client_app_usage" in data:
+        data["daily_client_app_usage"] = [
+            {**app, **({"usage": [{**d, "usage": number(d["usage"])} for d in app["usage"]]}
+                       if "usage" in app else {})}
+            for app in data["daily_client_app_usage"]
+        ]  # fmt: skip
+    return {**body, "data": data}
 
 
 def _carries_a_video(post: dict) -> bool:
