@@ -1,5 +1,7 @@
 """How this deployment reaches X: `xapi` configuration built from settings."""
 
+import os
+
 from django.conf import settings
 from django.urls import reverse
 
@@ -28,6 +30,31 @@ def x_http() -> xapi.HttpSettings:
     return xapi.HttpSettings(
         user_agent="Quartile/0.1", connect_timeout=min(timeout, 5.0), read_timeout=timeout
     )
+
+
+# The sandbox's demo app's Bearer token (sandbox/README.md, `SANDBOX_APP_BEARER_TOKEN`).
+DEMO_BEARER_TOKEN = "quartile-demo-app-bearer-token"
+
+
+def x_bearer_token() -> str:
+    """`X_BEARER_TOKEN`: the developer app's own Bearer Token (X's developer portal, the app's
+    Keys and tokens), for the one endpoint about the app rather than a user: `GET
+    /2/usage/tweets`. Empty when not configured; `DEMO_MODE` defaults it to the sandbox's.
+
+    A setting when `dashboard/settings.py` defines one, else the environment variable itself.
+    """
+    token = getattr(settings, "X_BEARER_TOKEN", None)
+    if token is None:
+        token = os.environ.get("X_BEARER_TOKEN", "").strip()
+    if not token and getattr(settings, "DEMO_MODE", False):
+        token = DEMO_BEARER_TOKEN
+    return token
+
+
+def x_app_only_auth() -> xapi.AppOnlyAuth | None:
+    """The app-only auth of `GET /2/usage/tweets`, or None when no Bearer token is configured."""
+    token = x_bearer_token()
+    return xapi.AppOnlyAuth(bearer_token=token) if token else None
 
 
 def x_callback_url(method: str) -> str:
