@@ -16,6 +16,7 @@ from metrics.models import (
     PostMetrics,
     PostSnapshot,
     SyncRun,
+    TopPostsRanking,
 )
 
 
@@ -71,5 +72,6 @@ for model in (
     MediaDaily,
     AccountDaily,
     AccountMediaDaily,
+    TopPostsRanking,
 ):
     admin.site.register(model, ReadOnlyAdmin)

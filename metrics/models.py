@@ -351,3 +351,29 @@ class AccountMediaDaily(
     _abstract_model("AccountMediaDailyBase", AccountDaySums, _gains(MEDIA_COUNTS))
 ):
     """`AccountDaily` for the account's videos (`MediaDaily`)."""
+
+
+class TopPostsRanking(models.Model):
+    """An account's Top Posts over a period ending on a team day, in the Overview's default
+    order, as the sync that last wrote the account left them (`warm_top_posts`): the first
+    page view reads them instead of ranking every Post, even with empty caches. Exact for the
+    sync state it names (`sync_state`): any later write to the account moves that state."""
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    time_zone = models.CharField(max_length=64)  # the team's, whose days `start` and `end` are
+    start = models.DateField()
+    end = models.DateField()
+    sync_state = models.CharField(max_length=120)  # `selectors.cache.account_version`
+    entries = models.JSONField()  # [[post id, rank], ...]: the first Posts, in order
+    posts = models.PositiveIntegerField()  # the account's Posts in the period
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "time_zone", "start", "end"], name="toppostsranking_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Top Posts of {self.account} from {self.start} to {self.end}"

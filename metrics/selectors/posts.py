@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -26,8 +26,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, NullIf, RowNumber
 
-from metrics.models import Context, Post, PostDaily, PostMedia, post_url
-from metrics.selectors.cache import _per_account, final_until
+from metrics.models import Context, Post, PostDaily, PostMedia, TopPostsRanking, post_url
+from metrics.selectors.cache import _per_account, account_version, final_until
 from metrics.selectors.catalogue import (
     CONTEXTS,
     MEDIA_METRICS,
@@ -397,12 +397,43 @@ PRESET_DAYS = (7, 28, 90)
 
 def warm_top_posts(*, account) -> None:
     """After a sync of `account`: its Top Posts rankings over the preset periods (activity,
-    default order), cached under its new sync state, so that the next page view reads them
-    instead of ranking the account's Posts itself. Per account, so any scope with it gains."""
-    today = team_today(account.team)
+    default order), kept in the database under its new sync state (and cached), so that the
+    next page view reads them instead of ranking the account's Posts itself, even with empty
+    caches. Per account, so any scope with it gains."""
+    team = account.team
+    today = team_today(team)
+    state = account_version(account)
+    kept = []
     for days in PRESET_DAYS:
-        scope = Scope(account.team, (account,), Period.last(days, today=today))
-        _account_rankings(scope, PostSort(), TOP_POSTS)
+        scope = Scope(team, (account,), Period.last(days, today=today))
+        ranking, posts = _account_rankings(scope, PostSort(), TOP_POSTS)[account.pk]
+        start, end = scope.period.start, scope.period.end
+        kept.append(
+            TopPostsRanking(
+                account=account, time_zone=team.time_zone, start=start, end=end,
+                sync_state=state, entries=[list(entry) for entry in ranking], posts=posts,
+            )
+        )  # fmt: skip
+    with transaction.atomic():
+        TopPostsRanking.objects.filter(account=account).delete()
+        TopPostsRanking.objects.bulk_create(kept)
+
+
+def _kept_rankings(scope: Scope) -> dict[int, tuple[list, int]]:
+    """The rankings `warm_top_posts` kept for the scope's period, of the accounts whose sync
+    state has not moved since."""
+    states = {a.pk: account_version(a) for a in scope.accounts}
+    kept = TopPostsRanking.objects.filter(
+        account_id__in=list(states),
+        time_zone=scope.team.time_zone,
+        start=scope.period.start,
+        end=scope.period.end,
+    ).values_list("account_id", "sync_state", "entries", "posts")
+    return {
+        account_id: ([tuple(entry) for entry in entries], posts)
+        for account_id, state, entries, posts in kept
+        if states[account_id] == state
+    }
 
 
 def _rank_order(entry: tuple[int, object]) -> tuple:
@@ -418,11 +449,19 @@ def _account_rankings(scope: Scope, sort: PostSort, limit: int) -> dict[int, tup
     activity = scope.mode == PeriodMode.ACTIVITY
 
     def compute(part: Scope) -> dict[int, tuple[list, int]]:
+        kept = (
+            _kept_rankings(part) if activity and sort == PostSort() and limit == TOP_POSTS else {}
+        )
+        rest = replace(part, accounts=tuple(a for a in part.accounts if a.pk not in kept))
+        if not rest.accounts:
+            return kept
         if activity and _by_end_points(sort):
-            return _first_per_account_sql(*_rank_activity_by_end_points(part, sort), limit)
-        ranked = (_rank_activity if activity else _rank_created)(part, sort)
-        order = [F("rank").desc(nulls_last=True), F("post_id").desc()]
-        return _first_per_account(ranked, order, limit, ("post_id", "rank"))
+            ranked = _first_per_account_sql(*_rank_activity_by_end_points(rest, sort), limit)
+        else:
+            rows = (_rank_activity if activity else _rank_created)(rest, sort)
+            order = [F("rank").desc(nulls_last=True), F("post_id").desc()]
+            ranked = _first_per_account(rows, order, limit, ("post_id", "rank"))
+        return {**ranked, **kept}
 
     parts = (scope.mode, scope.period.start, scope.period.end, sort, limit)
     final = activity and scope.period.end <= final_until(scope.team)
