@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Case, Q, Value, When
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.db.models.functions import TruncDate
 
 from accounts.models import XAccount
@@ -78,10 +78,8 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
         # One read: every account from the first missing final day on, or the stale accounts
         # over the live days only.
         span = Period(min(missing), days[-1]) if missing else Period(live_days[0], days[-1])
-        fresh = _read_days(scope, scope.accounts if missing else stale, span)
-        final_fresh = {
-            day: _merge_accounts(by_account) for day, by_account in fresh.items() if day <= final
-        }
+        fresh = _read_days(scope, scope.accounts if missing else stale, span, merged_until=final)
+        final_fresh = {day: by_account[MERGED] for day, by_account in fresh.items() if day <= final}
         live_fresh = {
             (account_id, day): record
             for day, by_account in fresh.items()
@@ -120,33 +118,47 @@ def _merge_accounts(by_account: Mapping[int, ScopeDay]) -> ScopeDay:
     )
 
 
+# `_read_days`' key of a day's record summed over all its accounts.
+MERGED = 0
+
+
 def _read_days(
-    scope: Scope, accounts: Sequence[XAccount], period: Period
+    scope: Scope, accounts: Sequence[XAccount], period: Period, *, merged_until: date
 ) -> dict[date, dict[int, ScopeDay]]:
-    """Per day and account: gains by context and sync outcomes (three queries)."""
+    """Per day and account: gains by context and sync outcomes (three queries). Days up to
+    `merged_until` come summed over the accounts, under `MERGED`: the database adds them up
+    as `_merge` would (a sum is NULL only when all its terms are)."""
     ids = [a.pk for a in accounts]
     in_period = {"account_id__in": ids, "day__gte": period.start, "day__lte": period.end}
-    key = ("day", "account_id")
-    # The accounts' daily sums, days x accounts rows, summed as the Posts' rows would be.
-    posts = _daily_grouped(AccountDaily.objects.filter(**in_period), key, POST_COUNTS)
-    media = _daily_grouped(AccountMediaDaily.objects.filter(**in_period), key, MEDIA_COUNTS)
+    key = ("day", "owner")
+    owner = Case(
+        When(day__lte=merged_until, then=Value(MERGED)),
+        default=F("account_id"),
+        output_field=BigIntegerField(),
+    )
+
+    def grouped(model, names):
+        # The accounts' daily sums, days x accounts rows, summed as the Posts' rows would be.
+        return _daily_grouped(model.objects.filter(**in_period).annotate(owner=owner), key, names)
+
+    posts, media = grouped(AccountDaily, POST_COUNTS), grouped(AccountMediaDaily, MEDIA_COUNTS)
     covered, outcomes = _sync_outcomes(scope, period, ids)
-    return {
-        day: {
-            account_id: ScopeDay(
-                posts=dict(posts.get((day, account_id), {})),
-                media=dict(media.get((day, account_id), {})),
-                syncs={
-                    account_id: (
-                        (account_id, day) in covered,
-                        tuple(sorted(outcomes.get((account_id, day), ()))),
-                    )
-                },
+
+    def syncs(account_id: int, day: date) -> tuple[bool, tuple[str, ...]]:
+        return (account_id, day) in covered, tuple(sorted(outcomes.get((account_id, day), ())))
+
+    out: dict[date, dict[int, ScopeDay]] = {}
+    for day in period.days():
+        owners = [MERGED] if day <= merged_until else ids
+        out[day] = {
+            owner: ScopeDay(
+                posts=dict(posts.get((day, owner), {})),
+                media=dict(media.get((day, owner), {})),
+                syncs={a: syncs(a, day) for a in (ids if owner == MERGED else (owner,))},
             )
-            for account_id in ids
+            for owner in owners
         }
-        for day in period.days()
-    }
+    return out
 
 
 def _sync_outcomes(scope: Scope, period: Period, account_ids: Sequence[int] | None = None):

@@ -163,25 +163,29 @@ def _daily_grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, ...]
     )
     columns = (*keys, "context", *sums)
     flat = grouped.values_list(*columns)
-    late: dict[tuple, dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
+    k, n = len(keys), len(names)
+    gain, estimated, late_gain, late_estimated = (
+        slice(k + 1 + part * n, k + 1 + (part + 1) * n) for part in range(4)
+    )
+    # Read by position: thousands of rows of 40 sums each, where dicts per row would cost more
+    # than the query.
+    late: dict[tuple, dict[str, tuple]] = defaultdict(dict)  # key -> context -> late sums
     for values in (v for chunk in _value_chunks(flat, columns, 5000) for v in chunk):
-        row = dict(zip(columns, values, strict=True))
-        key, context = tuple(row[k] for k in keys), row["context"]
+        key, context = tuple(values[:k]), values[k]
         sums = out[key]
-        sums[context] = {n: row[f"sum_{n}"] for n in names}
-        sums[context + ESTIMATED] = {n: row[f"est_{n}"] for n in names}
-        for n in names:
-            late[key]["gain"].setdefault(n, {})[context] = row[f"late_{n}"]
-            late[key]["estimated"].setdefault(n, {})[context] = row[f"late_est_{n}"]
-    for key, parts in late.items():
+        sums[context] = dict(zip(names, values[gain], strict=True))
+        sums[context + ESTIMATED] = dict(zip(names, values[estimated], strict=True))
+        late[key][context] = (values[late_gain], values[late_estimated])
+    for key, by_context in late.items():
         public = out[key].get(Context.PUBLIC)
         if public is None:
             continue
-        known = [n for n in names if public[n] is not None]
-        out[key][AFTER_30] = {n: after_30_of_gains(parts["gain"][n]) for n in known}
-        out[key][AFTER_30 + ESTIMATED] = {
-            n: after_30_of_gains(parts["estimated"][n]) for n in known
-        }
+        for part, suffix in enumerate(("", ESTIMATED)):
+            out[key][AFTER_30 + suffix] = {
+                name: after_30_of_gains({c: sums[part][i] for c, sums in by_context.items()})
+                for i, name in enumerate(names)
+                if public[name] is not None
+            }
     return out
 
 
@@ -190,20 +194,28 @@ def _lifetime_grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, .
     public totals (`after_30_of_totals`, summed): {key tuple: ContextSums}. `owner` is the
     rows' foreign key to their Post or video."""
     split = rows.model.objects.filter(**{owner: OuterRef(owner)}, context=Context.ORGANIC)
+    sums_of = {f"sum_{n}": Cast(Sum(n), BigIntegerField()) for n in names}
+    columns = (*keys, "context", "split", *sums_of)
     grouped = (
         rows.annotate(split=Exists(split))
         .values(*keys, "context", "split")
-        .annotate(**{f"sum_{n}": Sum(n) for n in names})
+        .annotate(**sums_of)
         .order_by()
+        .values_list(*columns)
     )
     out: dict[tuple, ContextSums] = defaultdict(dict)
     split_public: dict[tuple, dict[str, int | None]] = {}
-    for row in grouped:
-        key, context = tuple(row[k] for k in keys), row["context"]
-        values = {n: row[f"sum_{n}"] for n in names}
-        sums = out[key] = _merge([out[key], {context: values}])
+    k = len(keys)
+    for row in (r for chunk in _value_chunks(grouped, columns, 5000) for r in chunk):
+        key, context, is_split = tuple(row[:k]), row[k], row[k + 1]
+        values = dict(zip(names, row[k + 2 :], strict=True))
+        sums = out[key]
+        if context in sums:  # the same context of split and unsplit Posts
+            sums[context] = _merge([{context: sums[context]}, {context: values}])[context]
+        else:
+            sums[context] = values
         if context == Context.PUBLIC:
-            if row["split"]:
+            if is_split:
                 split_public[key] = values
             else:
                 sums[UNREPORTED] = values
