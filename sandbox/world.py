@@ -231,7 +231,7 @@ class World:
         self._versions: dict[str, tuple[str, ...]] = {}  # any version's id -> every version's
         self._nullcasts: list[str] = []  # promoted-only Posts (tests, via /_sandbox)
         self._added: dict[str, list[Post]] = {}  # Posts made now on a timeline (tests), by author
-        self._made = 0  # Posts made by edits and ads: their ids' sequence numbers
+        self._made = 0  # Posts made by edits, ads and add_post: their ids' sequence numbers
         self._horizon: datetime | None = None
         self._lock = threading.RLock()
         for username, persona in DEMO_PERSONAS.items():
@@ -413,6 +413,7 @@ class World:
             account = self.account(username)
             if account is None:
                 raise PostRefused(f"no user {username}")
+            self.advance(now)
             source = None if media_from is None else self.post(media_from, now)
             if media_from is not None and (source is None or not source.media_keys):
                 raise PostRefused(f"no Post {media_from} with media")

@@ -18,7 +18,7 @@ import xapi
 from accounts import probe as probes
 from sandbox import SandboxConfig
 from tests.connecting import BRAND, SMALL, connected_account
-from tests.sandbox.flows import ARCHIVE, bearer
+from tests.sandbox.flows import a_video_post, bearer
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -62,23 +62,6 @@ def post_reads(sandbox) -> list[dict]:
     ]
 
 
-def archive_video(sandbox) -> str:
-    """A Post of another account (quartile_arch) that carries a video: its id."""
-    user_id = sandbox.user(ARCHIVE)["id"]
-    page = requests.get(
-        sandbox.url(f"/2/users/{user_id}/tweets"),
-        params={"max_results": 100, "tweet.fields": "attachments"},
-        headers=bearer(sandbox.mint_token(ARCHIVE)),
-    ).json()
-    return next(
-        post["id"]
-        for post in page["data"]
-        if any(
-            k.startswith(("7_", "13_")) for k in post.get("attachments", {}).get("media_keys", [])
-        )
-    )
-
-
 def delete_posts(sandbox, username: str, *, older: bool) -> None:
     """Its author deletes every Post older (or younger) than 30 days, in the sandbox."""
     user_id = sandbox.user(username)["id"]
@@ -108,7 +91,8 @@ def test_it_says_what_it_may_spend_and_reads_nothing_unless_told_yes(brand, x_sa
 
 
 def test_on_the_sandbox_every_answered_question_agrees_with_the_product(brand, x_sandbox):
-    carrier = x_sandbox.add_post(BRAND, "Look at this one", media_from=archive_video(x_sandbox))
+    video = a_video_post(x_sandbox)["id"]  # of another account
+    carrier = x_sandbox.add_post(BRAND, "Look at this one", media_from=video)
 
     output = probe("--usage-wait", "0", stdin="y\n")
 
@@ -150,7 +134,7 @@ def test_without_another_accounts_video_question_3_says_it_cannot_answer(brand):
 
 
 def test_a_video_post_can_be_named_and_is_checked(brand, x_sandbox):
-    carrier = x_sandbox.add_post(BRAND, "Seen this?", media_from=archive_video(x_sandbox))
+    carrier = x_sandbox.add_post(BRAND, "Seen this?", media_from=a_video_post(x_sandbox)["id"])
     for _ in range(6):  # the carrier is no longer among the newest 5
         x_sandbox.add_post(BRAND, "Plain news")
 

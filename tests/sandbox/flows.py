@@ -109,6 +109,24 @@ def freeze_after_anchor(sandbox: SandboxClient, hours: float = 12) -> datetime:
     return sandbox.set_clock(anchor + timedelta(hours=hours))
 
 
+def a_video_post(sandbox: SandboxClient, username: str = ARCHIVE) -> dict:
+    """One of the user's newest Posts that carries a video (X's video keys: 7_ and 13_)."""
+    user_id = sandbox.user(username)["id"]
+    page = requests.get(
+        sandbox.url(f"/2/users/{user_id}/tweets"),
+        params={"max_results": 100, "tweet.fields": "attachments"},
+        headers=bearer(sandbox.mint_token(username)),
+    ).json()
+    return next(
+        post
+        for post in page["data"]
+        if any(
+            key.startswith(("7_", "13_"))
+            for key in post.get("attachments", {}).get("media_keys", [])
+        )
+    )
+
+
 def timeline(sandbox: SandboxClient, username: str, token: dict, **params) -> list[dict]:
     """Every reachable Post of a user's timeline, newest first, following next_token."""
     user_id = sandbox.user(username)["id"]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
+from sandbox.usage import USAGE_FIELDS
 from tests.sandbox.flows import (
     ALL_MEDIA_FIELDS,
     ALL_POST_FIELDS,
@@ -181,16 +182,6 @@ def test_rate_limited_and_capped_answers_validate(sandbox_clean):
     for kind in ("usage_cap", "503", "500", "429", "revoked"):
         sandbox_clean.fault(kind)
         assert_problem(scene.get("/2/users/me").json())
-
-
-USAGE_FIELDS = (
-    "cap_reset_day",
-    "daily_client_app_usage",
-    "daily_project_usage",
-    "project_cap",
-    "project_id",
-    "project_usage",
-)
 
 
 def _usage_counts_as_numbers(body: dict) -> dict:

@@ -4,7 +4,15 @@ answer (UNCERTAIN, sandbox/README.md)."""
 
 import requests
 
-from tests.sandbox.flows import ARCHIVE, BRAND, SMALL, bearer, freeze_after_anchor, timeline
+from tests.sandbox.flows import (
+    ARCHIVE,
+    BRAND,
+    SMALL,
+    a_video_post,
+    bearer,
+    freeze_after_anchor,
+    timeline,
+)
 
 PUBLIC = {
     "tweet.fields": "attachments,author_id,public_metrics",
@@ -18,24 +26,6 @@ PRIVATE = {
 }
 
 
-def _archive_video(sandbox):
-    """A Post of another account (quartile_arch) that carries a video."""
-    user_id = sandbox.user(ARCHIVE)["id"]
-    page = requests.get(
-        sandbox.url(f"/2/users/{user_id}/tweets"),
-        params={"max_results": 100, "tweet.fields": "attachments"},
-        headers=bearer(sandbox.mint_token(ARCHIVE)),
-    ).json()
-    return next(
-        post
-        for post in page["data"]
-        if any(
-            key.startswith(("7_", "13_"))
-            for key in post.get("attachments", {}).get("media_keys", [])
-        )
-    )
-
-
 def _lookup(sandbox, token, post_id, params):
     return requests.get(
         sandbox.url("/2/tweets"), params={"ids": post_id, **params}, headers=bearer(token)
@@ -44,7 +34,7 @@ def _lookup(sandbox, token, post_id, params):
 
 def test_a_post_carrying_another_accounts_video_names_its_source(sandbox_clean):
     freeze_after_anchor(sandbox_clean)
-    source = _archive_video(sandbox_clean)
+    source = a_video_post(sandbox_clean)
     carrier = sandbox_clean.add_post(BRAND, "Look at this", media_from=source["id"])
     token = sandbox_clean.mint_token(BRAND)
 
@@ -68,7 +58,7 @@ def test_a_post_carrying_another_accounts_video_names_its_source(sandbox_clean):
 
 def test_the_video_shows_its_private_metrics_to_the_author_of_the_post_carrying_it(sandbox_clean):
     freeze_after_anchor(sandbox_clean)
-    source = _archive_video(sandbox_clean)
+    source = a_video_post(sandbox_clean)
     carrier = sandbox_clean.add_post(BRAND, "Look at this", media_from=source["id"])
 
     answer = _lookup(sandbox_clean, sandbox_clean.mint_token(BRAND), carrier, PRIVATE)
@@ -81,7 +71,7 @@ def test_the_video_shows_its_private_metrics_to_the_author_of_the_post_carrying_
 
 def test_with_private_fields_the_other_accounts_source_post_leaves_includes(sandbox_clean):
     freeze_after_anchor(sandbox_clean)
-    source = _archive_video(sandbox_clean)
+    source = a_video_post(sandbox_clean)
     carrier = sandbox_clean.add_post(BRAND, "Look at this", media_from=source["id"])
     params = {**PRIVATE, "expansions": "attachments.media_source_tweet"}
 
@@ -95,7 +85,7 @@ def test_with_private_fields_the_other_accounts_source_post_leaves_includes(sand
 
 def test_a_reset_takes_the_post_back(sandbox_clean):
     freeze_after_anchor(sandbox_clean)
-    source = _archive_video(sandbox_clean)
+    source = a_video_post(sandbox_clean)
     carrier = sandbox_clean.add_post(BRAND, "Look at this", media_from=source["id"])
     sandbox_clean.reset()
     freeze_after_anchor(sandbox_clean)
