@@ -16,9 +16,11 @@ from django.core.management import CommandError, call_command
 
 import xapi
 from accounts import probe as probes
+from accounts.x_settings import DEMO_BEARER_TOKEN, x_app_only_auth, x_bearer_token
 from sandbox import SandboxConfig
 from tests.connecting import BRAND, SMALL, connected_account
 from tests.sandbox.flows import a_video_post, bearer
+from xapi.parsing import parse_posts_response
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -391,8 +393,6 @@ def test_another_accounts_video_refused_disagrees():
 
 
 def _with_groups(body_groups: dict) -> xapi.Page:
-    from xapi.parsing import parse_posts_response
-
     return parse_posts_response(
         {"data": [{"id": "2", "text": "t", **body_groups}]}, endpoint="GET /2/tweets"
     )
@@ -423,3 +423,21 @@ def test_zero_counters_sent_or_left_out_of_one_group_only_disagree():
     assert (
         probes.read_zero_counters(YOUNG, _with_groups({}), NOW).agrees is probes.Agreement.UNKNOWN
     )
+
+
+# -- where the Bearer token comes from ---------------------------------------------------------
+
+
+def test_the_bearer_token_comes_from_the_environment_and_demo_mode_defaults_it(
+    settings, monkeypatch
+):
+    settings.DEMO_MODE = False
+    monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
+    assert x_bearer_token() == "" and x_app_only_auth() is None
+    monkeypatch.setenv("X_BEARER_TOKEN", " from-the-environment ")
+    assert x_app_only_auth().bearer_token == "from-the-environment"
+    monkeypatch.delenv("X_BEARER_TOKEN")
+    settings.DEMO_MODE = True
+    assert x_bearer_token() == DEMO_BEARER_TOKEN == SandboxConfig().app_bearer_token
+    settings.X_BEARER_TOKEN = "from-settings"
+    assert x_bearer_token() == "from-settings"
