@@ -1,7 +1,5 @@
 """How this deployment reaches X: `xapi` configuration built from settings."""
 
-import os
-
 from django.conf import settings
 from django.urls import reverse
 
@@ -41,14 +39,8 @@ def x_bearer_token() -> str:
     Keys and tokens), for the one endpoint about the app rather than a user: `GET
     /2/usage/tweets`. Empty when not configured; `DEMO_MODE` defaults it to the sandbox's.
 
-    A setting when `dashboard/settings.py` defines one, else the environment variable itself.
     """
-    token = getattr(settings, "X_BEARER_TOKEN", None)
-    if token is None:
-        token = os.environ.get("X_BEARER_TOKEN", "").strip()
-    if not token and getattr(settings, "DEMO_MODE", False):
-        token = DEMO_BEARER_TOKEN
-    return token
+    return settings.X_BEARER_TOKEN
 
 
 def x_app_only_auth() -> xapi.AppOnlyAuth | None:

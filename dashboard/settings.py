@@ -244,6 +244,8 @@ X_CONSUMER_KEY = env_str("X_CONSUMER_KEY", "quartile-demo-consumer" if DEMO_MODE
 X_CONSUMER_SECRET = env_str(
     "X_CONSUMER_SECRET", "quartile-demo-consumer-secret" if DEMO_MODE else ""
 )
+# The app's own Bearer Token, for GET /2/usage/tweets only (`x_probe`); the sandbox's in demo.
+X_BEARER_TOKEN = env_str("X_BEARER_TOKEN", "quartile-demo-app-bearer-token" if DEMO_MODE else "")
 # The registered callbacks are built from this, never from the request's Host header.
 X_CALLBACK_BASE_URL = env_url("X_CALLBACK_BASE_URL", SITE_URL, schemes=("http", "https"))
 X_HTTP_TIMEOUT_SECONDS = env_int("X_HTTP_TIMEOUT_SECONDS", 10, minimum=1)

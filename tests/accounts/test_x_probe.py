@@ -5,10 +5,14 @@ assumes, so every question answered there agrees; the readings that would disagr
 X's possible answers, built by hand.
 """
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import requests
@@ -21,6 +25,8 @@ from sandbox import SandboxConfig
 from tests.connecting import BRAND, SMALL, connected_account
 from tests.sandbox.flows import a_video_post, bearer
 from xapi.parsing import parse_posts_response
+
+ROOT = Path(__file__).resolve().parents[2]
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -428,16 +434,25 @@ def test_zero_counters_sent_or_left_out_of_one_group_only_disagree():
 # -- where the Bearer token comes from ---------------------------------------------------------
 
 
-def test_the_bearer_token_comes_from_the_environment_and_demo_mode_defaults_it(
-    settings, monkeypatch
-):
-    settings.DEMO_MODE = False
-    monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
+def test_the_bearer_token_is_a_setting_that_demo_mode_defaults_to_the_sandboxs(settings):
+    settings.X_BEARER_TOKEN = ""
     assert x_bearer_token() == "" and x_app_only_auth() is None
-    monkeypatch.setenv("X_BEARER_TOKEN", " from-the-environment ")
+    settings.X_BEARER_TOKEN = "from-the-environment"
     assert x_app_only_auth().bearer_token == "from-the-environment"
-    monkeypatch.delenv("X_BEARER_TOKEN")
-    settings.DEMO_MODE = True
-    assert x_bearer_token() == DEMO_BEARER_TOKEN == SandboxConfig().app_bearer_token
-    settings.X_BEARER_TOKEN = "from-settings"
-    assert x_bearer_token() == "from-settings"
+
+
+def test_the_bearer_token_setting_reads_the_environment_and_defaults_in_demo_mode():
+    def read(**env):
+        OURS = {"DEMO_MODE", "X_BEARER_TOKEN", "DEBUG"}
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c",
+             "from django.conf import settings; print(settings.X_BEARER_TOKEN)"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            env={**{k: v for k, v in os.environ.items() if k not in OURS}, **env},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+    assert read(DEMO_MODE="true") == DEMO_BEARER_TOKEN == SandboxConfig().app_bearer_token
+    assert read(DEMO_MODE="true", X_BEARER_TOKEN="mine") == "mine"
+    assert read(DEMO_MODE="false", DEBUG="true") == ""
