@@ -1,6 +1,7 @@
 """The page filters, read from the URL so that every view of the data is a link that can be shared.
 
     ?range=7|28|90|custom &start=YYYY-MM-DD &end=YYYY-MM-DD &account=<id>… &mode=activity|created
+    &posts=all|paid|unpaid
 
 A filter that does not parse falls back to its default and says so; it never fails the page.
 """
@@ -12,12 +13,19 @@ from django import forms
 from django.http import QueryDict
 
 from accounts.models import Team, XAccount
-from metrics.selectors import PRESET_DAYS, Period, PeriodMode, Scope, team_today
+from metrics.selectors import PRESET_DAYS, Period, PeriodMode, PostKind, Scope, team_today
 
 PRESETS = {str(days): days for days in PRESET_DAYS}
 RANGE_CHOICES = [*((k, f"{v} days") for k, v in PRESETS.items()), ("custom", "Custom")]
 DEFAULT_PRESET = "28"
 MAX_CUSTOM_DAYS = 366
+# What a filter that does not parse falls back to, as its error message says.
+FALLBACKS = {
+    "range": "the default period",
+    "account": "all accounts",
+    "mode": "activity in the period",
+    "posts": "all Posts",
+}
 
 
 class FilterForm(forms.Form):
@@ -29,6 +37,7 @@ class FilterForm(forms.Form):
     end = forms.DateField(required=False)
     account = forms.MultipleChoiceField(required=False)
     mode = forms.ChoiceField(choices=[(m.value, m.label) for m in PeriodMode], required=False)
+    posts = forms.ChoiceField(choices=[(k.value, k.label) for k in PostKind], required=False)
 
     def __init__(self, data, *, accounts: list[XAccount], today: date):
         super().__init__(data)
@@ -64,12 +73,14 @@ class Filters:
             "start": self.scope.period.start.isoformat(),
             "end": self.scope.period.end.isoformat(),
             "mode": self.scope.mode.value,
+            "posts": self.scope.posts.value,
             "accounts": sorted(a.username for a in self.scope.accounts) if self.selected else "all",
         }
 
     def file_stem(self) -> str:
         period = self.scope.period
-        return f"{period.start.isoformat()}-to-{period.end.isoformat()}-{self.scope.mode.value}"
+        stem = f"{period.start.isoformat()}-to-{period.end.isoformat()}-{self.scope.mode.value}"
+        return stem if self.scope.all_posts else f"{stem}-{self.scope.posts.value}"
 
 
 def parse_filters(query: QueryDict, *, team: Team, accounts: list[XAccount]) -> Filters:
@@ -77,7 +88,11 @@ def parse_filters(query: QueryDict, *, team: Team, accounts: list[XAccount]) -> 
     form = FilterForm(query, accounts=accounts, today=today)
     form.is_valid()
     data = form.cleaned_data  # the fields that parsed; a bad one falls back to its default
-    errors = [str(e) for errors in form.errors.values() for e in errors]
+    errors = [
+        f"{error} Showing {FALLBACKS.get(name, FALLBACKS['range'])} instead."
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
     preset = data.get("range") or DEFAULT_PRESET
     if preset == "custom" and form.non_field_errors():
         preset = DEFAULT_PRESET
@@ -88,8 +103,9 @@ def parse_filters(query: QueryDict, *, team: Team, accounts: list[XAccount]) -> 
     selected = frozenset(int(pk) for pk in data.get("account", []))
     chosen = tuple(a for a in accounts if not selected or a.pk in selected)
     mode = PeriodMode(data.get("mode") or PeriodMode.ACTIVITY)
+    posts = PostKind(data.get("posts") or PostKind.ALL)
     return Filters(
-        scope=Scope(team=team, accounts=chosen, period=period, mode=mode),
+        scope=Scope(team=team, accounts=chosen, period=period, mode=mode, posts=posts),
         preset=preset,
         selected=selected,
         errors=errors,

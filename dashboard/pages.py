@@ -12,7 +12,7 @@ from dashboard import charts
 from dashboard.filters import RANGE_CHOICES, Filters, parse_filters
 from metrics import selectors
 from metrics.models import Post
-from metrics.selectors import DAILY_CHART_METRICS, POST_METRICS, PeriodMode, PostSort
+from metrics.selectors import DAILY_CHART_METRICS, POST_METRICS, PeriodMode, PostKind, PostSort
 
 TOP_POSTS = selectors.TOP_POSTS
 TOP_VIDEOS = 25
@@ -70,6 +70,7 @@ def _base_context(
         "filters": filters,
         "query": request.GET.urlencode(),
         "preset_choices": RANGE_CHOICES,
+        "post_kinds": [(kind.value, kind.label) for kind in PostKind],
         "export_links": [EXPORTS[kind] for kind in exports],
         "export_query": request.GET.urlencode() if export_query is None else export_query,
         **extra,

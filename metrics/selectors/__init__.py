@@ -100,6 +100,7 @@ from metrics.selectors.rows import (
 from metrics.selectors.scope import (
     Period,
     PeriodMode,
+    PostKind,
     Scope,
     day_start,
     team_today,
@@ -178,6 +179,7 @@ __all__ = [
     "Period",
     "PeriodMode",
     "PostDetail",
+    "PostKind",
     "PostRef",
     "PostRow",
     "PostSort",

@@ -154,7 +154,7 @@ class Histories:
 
 def _cache_key(scope: Scope, kind: str, account: XAccount, *parts, final: bool) -> str:
     version = "final" if final else account_version(account)
-    tail = ":".join(str(p) for p in parts)
+    tail = ":".join(str(p) for p in (scope.posts, *parts))
     return f"quartile:{kind}:{CACHE_VERSION}:{scope.team.time_zone}:{account.pk}:{version}:{tail}"
 
 

@@ -13,7 +13,15 @@ from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.db.models.functions import TruncDate
 
 from accounts.models import XAccount
-from metrics.models import MEDIA_COUNTS, POST_COUNTS, AccountDaily, AccountMediaDaily, SyncRun
+from metrics.models import (
+    MEDIA_COUNTS,
+    POST_COUNTS,
+    AccountDaily,
+    AccountMediaDaily,
+    MediaDaily,
+    PostDaily,
+    SyncRun,
+)
 from metrics.selectors.cache import (
     CACHE_VERSION,
     FINAL_CACHE_SECONDS,
@@ -52,7 +60,7 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
     live_days = [day for day in days if day > final]
     accounts = ",".join(str(pk) for pk in sorted(scope.account_ids))
     digest = hashlib.sha1(accounts.encode(), usedforsecurity=False).hexdigest()[:16]
-    tz = scope.team.time_zone
+    tz = f"{scope.team.time_zone}:{scope.posts}"
     histories = Histories.of(scope.account_ids)
     final_keys = {
         day: f"quartile:scope-day:{CACHE_VERSION}:{tz}:{digest}:{day.isoformat()}"
@@ -137,11 +145,16 @@ def _read_days(
         output_field=BigIntegerField(),
     )
 
-    def grouped(model, names):
-        # The accounts' daily sums, days x accounts rows, summed as the Posts' rows would be.
-        return _daily_grouped(model.objects.filter(**in_period).annotate(owner=owner), key, names)
+    def grouped(rows, names):
+        return _daily_grouped(rows.filter(**in_period).annotate(owner=owner), key, names)
 
-    posts, media = grouped(AccountDaily, POST_COUNTS), grouped(AccountMediaDaily, MEDIA_COUNTS)
+    if scope.all_posts:
+        # The accounts' daily sums, days x accounts rows, summed as the Posts' rows would be.
+        posts = grouped(AccountDaily.objects.all(), POST_COUNTS)
+        media = grouped(AccountMediaDaily.objects.all(), MEDIA_COUNTS)
+    else:  # some of the Posts: their own rows (no daily sums are kept per kind of Post)
+        posts = grouped(PostDaily.objects.filter(scope.post_q("post__")), POST_COUNTS)
+        media = grouped(MediaDaily.objects.filter(scope.carried_q("media_id")), MEDIA_COUNTS)
     covered, outcomes = _sync_outcomes(scope, period, ids)
 
     def syncs(account_id: int, day: date) -> tuple[bool, tuple[str, ...]]:

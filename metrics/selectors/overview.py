@@ -137,12 +137,12 @@ def _undated_sums(scope: Scope) -> tuple[ContextSums, ContextSums]:
         account_id__in=late, day__gte=scope.period.start, day__lte=scope.period.end
     )
     posts = PostDaily.objects.filter(
-        unknown_first_day, impression_count_gain__isnull=True, impression_count__isnull=False,
-        post__created_at__gte=start, post__created_at__lt=end,
+        unknown_first_day, scope.post_q("post__"), impression_count_gain__isnull=True,
+        impression_count__isnull=False, post__created_at__gte=start, post__created_at__lt=end,
     )  # fmt: skip
     media = MediaDaily.objects.filter(
-        unknown_first_day, view_count_gain__isnull=True, view_count__isnull=False,
-        media__type__in=VIDEO_TYPES,
+        unknown_first_day, scope.carried_q("media_id"), view_count_gain__isnull=True,
+        view_count__isnull=False, media__type__in=VIDEO_TYPES,
     ).exclude(media__posts__created_at__lt=start)  # fmt: skip
 
     def sums(rows: QuerySet, names: tuple[str, ...]) -> ContextSums:

@@ -36,7 +36,7 @@ from metrics.selectors.catalogue import (
     MetricInfo,
 )
 from metrics.selectors.rows import MetricValues, PostRow, _add
-from metrics.selectors.scope import Period, PeriodMode, Scope, team_today
+from metrics.selectors.scope import Period, PeriodMode, PostKind, Scope, team_today
 from metrics.selectors.sums import (
     AFTER_30,
     UNSPLIT_CONTEXTS,
@@ -145,7 +145,7 @@ def _post_values(scope: Scope | None, post_ids: Sequence[int] | None) -> QuerySe
     posts = Post.objects.all()
     activity = scope is not None and scope.mode == PeriodMode.ACTIVITY
     if scope is not None:
-        posts = posts.filter(account_id__in=scope.account_ids)
+        posts = posts.filter(scope.post_q(), account_id__in=scope.account_ids)
         if not activity:
             posts = posts.filter(_created_in(scope, scope.period))
     if post_ids is not None:
@@ -326,7 +326,7 @@ def post_table_sql(
 
 def posts_in(*, scope: Scope) -> int:
     """How many Posts the scope's accounts have: at least as many as any table of the scope."""
-    return Post.objects.filter(account_id__in=scope.account_ids).count()
+    return Post.objects.filter(scope.post_q(), account_id__in=scope.account_ids).count()
 
 
 def post_rows(
@@ -449,9 +449,8 @@ def _account_rankings(scope: Scope, sort: PostSort, limit: int) -> dict[int, tup
     activity = scope.mode == PeriodMode.ACTIVITY
 
     def compute(part: Scope) -> dict[int, tuple[list, int]]:
-        kept = (
-            _kept_rankings(part) if activity and sort == PostSort() and limit == TOP_POSTS else {}
-        )
+        default = activity and part.all_posts and sort == PostSort() and limit == TOP_POSTS
+        kept = _kept_rankings(part) if default else {}
         rest = replace(part, accounts=tuple(a for a in part.accounts if a.pk not in kept))
         if not rest.accounts:
             return kept
@@ -515,6 +514,8 @@ def _rank_activity_by_end_points(scope: Scope, sort: PostSort) -> tuple[str, lis
     context = sort.contexts()[0]
     start, end = scope.period.start, scope.period.end
     accounts = list(scope.account_ids)
+    paid = [] if scope.all_posts else [scope.posts == PostKind.PAID]
+    kind = "AND p.paid_partnership = %s" if paid else ""
     row = "d.post_id = m.post_id AND d.context = m.context"
     first = f"FROM metrics_postdaily d WHERE {row} AND d.day BETWEEN %s AND %s"
     first += " ORDER BY d.day LIMIT 1"
@@ -530,11 +531,11 @@ def _rank_activity_by_end_points(scope: Scope, sort: PostSort) -> tuple[str, lis
             FROM metrics_postmetrics m
             JOIN metrics_post p ON p.id = m.post_id
             WHERE m.context = %s AND m.day >= %s
-              AND p.account_id IN ({", ".join(["%s"] * len(accounts))})
+              AND p.account_id IN ({", ".join(["%s"] * len(accounts))}) {kind}
         ) ends
         WHERE first_day IS NOT NULL
     """  # noqa: S608 (the column is a catalogue key; values are parameters)
-    return sql, [start, end, start, end, end, end, context, start, *accounts]
+    return sql, [start, end, start, end, end, end, context, start, *accounts, *paid]
 
 
 def _first_per_account_sql(sql: str, params: list, limit: int) -> dict[int, tuple[list, int]]:
@@ -637,7 +638,7 @@ def _in_table(scope: Scope) -> Q:
         in_period = PostDaily.objects.filter(
             post_id=OuterRef("pk"), day__gte=scope.period.start, day__lte=scope.period.end
         )
-        return Q(account_id__in=scope.account_ids) & Q(Exists(in_period))
+        return Q(account_id__in=scope.account_ids) & scope.post_q() & Q(Exists(in_period))
     return _created_in(scope, scope.period)
 
 

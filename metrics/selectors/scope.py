@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
 from metrics.lifeline import day_start
+from metrics.models import PostMedia
 
 # --- Filters --------------------------------------------------------------------------------
 
@@ -25,6 +27,22 @@ class PeriodMode(enum.StrEnum):
         return {
             "activity": "Activity in the period",
             "created": "Posts created in the period",
+        }[self.value]
+
+
+class PostKind(enum.StrEnum):
+    """Which of the accounts' Posts count: X's `paid_partnership`, disclosed by the author."""
+
+    ALL = "all"
+    PAID = "paid"  # paid partnerships
+    UNPAID = "unpaid"  # the rest
+
+    @property
+    def label(self) -> str:
+        return {
+            "all": "All Posts",
+            "paid": "Paid partnerships",
+            "unpaid": "Not paid partnerships",
         }[self.value]
 
 
@@ -68,6 +86,27 @@ class Scope:
     accounts: tuple[XAccount, ...]
     period: Period
     mode: PeriodMode = PeriodMode.ACTIVITY
+    posts: PostKind = PostKind.ALL
+
+    @property
+    def all_posts(self) -> bool:
+        """Whether every Post counts: then the accounts' daily sums and kept rankings serve."""
+        return self.posts == PostKind.ALL
+
+    def post_q(self, prefix: str = "") -> Q:
+        """The Posts that count, for rows reaching `Post` through `prefix`."""
+        if self.all_posts:
+            return Q()
+        return Q(**{f"{prefix}paid_partnership": self.posts == PostKind.PAID})
+
+    def carried_q(self, media: str = "pk") -> Q:
+        """The videos that count, for rows whose `media` is the video's id: those carried by
+        a Post that counts."""
+        if self.all_posts:
+            return Q()
+        paid = self.posts == PostKind.PAID
+        carriers = PostMedia.objects.filter(media_id=OuterRef(media), post__paid_partnership=paid)
+        return Q(Exists(carriers))
 
     @cached_property
     def tz(self) -> ZoneInfo:

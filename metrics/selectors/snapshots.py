@@ -28,7 +28,10 @@ def snapshot_table(
     no_post, no_media = (None,) * len(POST_COUNTS), (None,) * len(MEDIA_COUNTS)
     if "post" in kinds:
         snapshots = PostSnapshot.objects.filter(
-            post__account_id__in=scope.account_ids, captured_at__gte=start, captured_at__lt=end
+            scope.post_q("post__"),
+            post__account_id__in=scope.account_ids,
+            captured_at__gte=start,
+            captured_at__lt=end,
         )
         if post_id is not None:
             snapshots = snapshots.filter(post_id=post_id)
@@ -45,7 +48,10 @@ def snapshot_table(
             ]
     if "media" in kinds:
         snapshots = MediaSnapshot.objects.filter(
-            media__account_id__in=scope.account_ids, captured_at__gte=start, captured_at__lt=end
+            scope.carried_q("media_id"),
+            media__account_id__in=scope.account_ids,
+            captured_at__gte=start,
+            captured_at__lt=end,
         )
         if post_id is not None:
             snapshots = snapshots.filter(media__postmedia__post_id=post_id)

@@ -231,7 +231,7 @@ def _lifetime_grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, .
 def _daily_rows_in_scope(scope: Scope, *, post_ids: Sequence[int] | None = None) -> QuerySet:
     """The PostDaily rows a scope counts (any day): its accounts' Posts, or those created in
     the period when the period means "Posts created in the period"."""
-    rows = PostDaily.objects.filter(account_id__in=scope.account_ids)
+    rows = PostDaily.objects.filter(scope.post_q("post__"), account_id__in=scope.account_ids)
     if scope.mode == PeriodMode.CREATED:
         start, end = scope.bounds()
         rows = rows.filter(post__created_at__gte=start, post__created_at__lt=end)
@@ -248,7 +248,7 @@ def _created_in(scope: Scope, period: Period, prefix: str = "") -> Q:
         f"{prefix}created_at__gte": start,
         f"{prefix}created_at__lt": end,
         f"{prefix}deleted_at": None,
-    })  # fmt: skip
+    }) & scope.post_q(prefix)  # fmt: skip
 
 
 def _only(sums: ContextSums, metrics: set[str]) -> ContextSums:

@@ -43,6 +43,7 @@ VIDEO_SORTS = {
 def _video_base(scope: Scope) -> QuerySet:
     if scope.mode == PeriodMode.ACTIVITY:
         rows = MediaDaily.objects.filter(
+            scope.carried_q("media_id"),
             account_id__in=scope.account_ids,
             day__gte=scope.period.start,
             day__lte=scope.period.end,

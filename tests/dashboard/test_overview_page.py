@@ -1,5 +1,7 @@
 """The Overview: KPIs, daily charts, funnel and top Posts, with every filter in the URL."""
 
+import csv
+import io
 import json
 from datetime import timedelta
 from http import HTTPStatus
@@ -10,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics import selectors
-from metrics.models import SyncRun
-from metrics.selectors import Period, PeriodMode, Scope
+from metrics.models import Post, SyncRun
+from metrics.selectors import Period, PeriodMode, PostKind, Scope
 from tests.factories import XAccountFactory
 from tests.metrics.factories import PostFactory, SyncRunFactory, sync_ran
 from tests.metrics.histories import seed_synced_team
@@ -223,3 +225,44 @@ def test_each_chart_has_a_table_that_says_which_days_are_not_fully_known(team, m
     row = row[: row.index("</tr>")]
     assert "Partly known" in row and "deferred (rate limit or read budget): @stale" in row
     assert content.count("Show as table") == 4
+
+
+def test_paid_partnerships_filter_every_part_of_the_page_and_its_downloads(
+    team, member, client_for
+):
+    synced = seed_synced_team(team)
+    paid = synced.posts[:3]
+    Post.objects.filter(pk__in=[p.pk for p in paid]).update(paid_partnership=True)
+    client = client_for(member)
+
+    response = _get(client, team, "posts=paid")
+
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert '<option value="paid" selected>Paid partnerships</option>' in html
+    scope = response.context["filters"].scope
+    assert scope.posts == PostKind.PAID
+    assert {row.post_id for row in response.context["top_posts"]} <= {p.pk for p in paid}
+    assert "posts=paid" in response.context["export_query"]
+
+    download = client.get(reverse("team_export_posts", args=[team.slug]) + "?posts=paid")
+    rows = list(csv.DictReader(io.StringIO(b"".join(download.streaming_content).decode()[1:])))
+    assert rows
+    assert sorted(r["post_id"] for r in rows) == sorted(
+        str(p.x_post_id) for p in paid if _in_period(p, scope)
+    )
+    assert "-paid" in download["Content-Disposition"]
+
+
+def _in_period(post, scope) -> bool:
+    """Whether the Post has a daily row in the scope's period (the Posts table's rule)."""
+    return post.daily.filter(day__gte=scope.period.start, day__lte=scope.period.end).exists()
+
+
+def test_a_bad_posts_filter_says_so_and_shows_all_posts(team, member, client_for):
+    seed_synced_team(team)
+
+    response = _get(client_for(member), team, "posts=sponsored")
+
+    assert response.context["filters"].scope.posts == PostKind.ALL
+    assert "Showing all Posts instead." in response.content.decode()
