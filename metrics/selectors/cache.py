@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time as clock
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -156,6 +157,27 @@ def _cache_key(scope: Scope, kind: str, account: XAccount, *parts, final: bool) 
     version = "final" if final else account_version(account)
     tail = ":".join(str(p) for p in (scope.posts, *parts))
     return f"quartile:{kind}:{CACHE_VERSION}:{scope.team.time_zone}:{account.pk}:{version}:{tail}"
+
+
+def _scope_key(scope: Scope, kind: str, *parts) -> str:
+    """A key for a value of the whole scope, under every one of its accounts' sync states and
+    history revisions (one cache read)."""
+    histories = Histories.of(scope.account_ids).by_account
+    states = ",".join(
+        f"{a.pk}={account_version(a)}@{_last_tick(histories[a.pk])}"
+        for a in sorted(scope.accounts, key=_pk)
+    )
+    tail = ":".join(str(p) for p in (scope.posts, scope.mode, scope.period, *parts))
+    digest = hashlib.sha1(f"{states}|{tail}".encode(), usedforsecurity=False).hexdigest()
+    return f"quartile:{kind}:{CACHE_VERSION}:{scope.team.time_zone}:{digest}"
+
+
+def _pk(account: XAccount) -> int:
+    return account.pk
+
+
+def _last_tick(history: Mapping) -> int:
+    return max((tick for tick, _ in history["revisions"]), default=history["floor"])
 
 
 def _per_account(

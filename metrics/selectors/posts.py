@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
@@ -27,7 +28,13 @@ from django.db.models import (
 from django.db.models.functions import Cast, NullIf, RowNumber
 
 from metrics.models import Context, Post, PostDaily, PostMedia, TopPostsRanking, post_url
-from metrics.selectors.cache import _per_account, account_version, final_until
+from metrics.selectors.cache import (
+    LIVE_CACHE_SECONDS,
+    _per_account,
+    _scope_key,
+    account_version,
+    final_until,
+)
 from metrics.selectors.catalogue import (
     CONTEXTS,
     MEDIA_METRICS,
@@ -376,18 +383,33 @@ def top_posts(*, scope: Scope, sort: PostSort, limit: int) -> tuple[list[PostRow
     of each account: each account's ranking is cached under its sync state, and a page reads
     again only the accounts that synced since. Then every metric of the `limit` first Posts.
     """
+    # The rows shown, under every account's sync state: a page seen again before any of its
+    # accounts syncs reads them whole (no query), and any sync moves the key.
+    key = _scope_key(scope, "top-post-rows", sort, limit)
+    found = cache.get(key)
+    if found is not None:
+        # What X deleted is forgotten at once, before the sync that learnt it ends.
+        shown, total = found
+        alive = set(
+            Post.objects.filter(pk__in=[r.post_id for r in shown], deleted_at=None)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        return [row for row in shown if row.post_id in alive], total
     rankings = _account_rankings(scope, sort, limit)
     entries = sorted(
         (entry for ranking, _ in rankings.values() for entry in ranking), key=_rank_order
     )
     ids = [post_id for post_id, _ in entries[:limit]]
-    if not ids:
-        return [], 0
-    values = _post_values(scope, ids).values_list(*POST_VALUES)
-    by_id = {row.post_id: row for row in map(post_row, _flat_rows(scope, list(values)))}
-    # A Post forgotten since its ranking was cached (deleted on X) is left out, not an error.
-    shown = [by_id[i] for i in ids if i in by_id]
-    return shown, sum(count for _, count in rankings.values())
+    shown: list[PostRow] = []
+    if ids:
+        values = _post_values(scope, ids).values_list(*POST_VALUES)
+        by_id = {row.post_id: row for row in map(post_row, _flat_rows(scope, list(values)))}
+        # A Post forgotten since its ranking was cached (deleted on X) is left out, not an error.
+        shown = [by_id[i] for i in ids if i in by_id]
+    found = (shown, sum(count for _, count in rankings.values()) if ids else 0)
+    cache.set(key, found, timeout=LIVE_CACHE_SECONDS)
+    return found
 
 
 # The Overview's Top Posts and its preset periods: what `warm_top_posts` prepares.

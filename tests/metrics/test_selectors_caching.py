@@ -226,3 +226,28 @@ def test_a_post_deleted_after_a_final_ranking_was_cached_is_left_out_of_it(team)
 
     assert since == date(2026, 3, 2)
     assert [row.post_id for row in top] == [row.post_id for row in again] == [kept.pk]
+
+
+def test_top_posts_seen_again_before_any_sync_are_read_whole_from_the_cache(
+    team, django_assert_num_queries
+):
+    now = timezone.now()
+    today = team_today(team)
+    accounts = [XAccountFactory(team=team, connected_at=now - timedelta(days=9)) for _ in range(2)]
+    posts = []
+    for account, gain in zip(accounts, (30, 20), strict=True):
+        sync_ran(account, now - timedelta(minutes=30))
+        posts.append(PostFactory(account=account, created_at=now - timedelta(days=1)))
+        _impressions(posts[-1], today, gain)
+    period = Period(today, today)
+    first, total = top_posts(scope=_scope(team, period), sort=PostSort(), limit=5)
+
+    scope = _scope(team, period)
+    with django_assert_num_queries(1):  # only whether a shown Post was deleted meanwhile
+        again, again_total = top_posts(scope=scope, sort=PostSort(), limit=5)
+    assert again == first and again_total == total == 2
+
+    _impressions(PostFactory(account=accounts[1], created_at=now - timedelta(hours=1)), today, 99)
+    sync_ran(accounts[1], now - timedelta(minutes=1))  # any account's sync moves the key
+    top, total = top_posts(scope=_scope(team, period), sort=PostSort(), limit=5)
+    assert [r.metrics["impression_count"].public for r in top] == [99, 30, 20]
