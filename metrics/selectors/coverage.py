@@ -68,9 +68,11 @@ def _coverage_map(
     partial: dict[int, dict[date, str]] = {account.pk: {} for account in scope.accounts}
     days = [day for day in period.days() if day <= today]
     for account in scope.accounts:
-        read_on = max((d for d in days if (syncs(account.pk, d) or (False,))[0]), default=None)
+        read_on = next((d for d in reversed(days) if (syncs(account.pk, d) or (False,))[0]), None)
         span = AccountSpan.of(account, scope.tz, read_on)
         for day in days:
+            if span.between_readings(day):
+                continue  # known: most days of a long period, decided without their syncs
             kind, reason = account_day_state(
                 span, day, lambda a=account.pk, d=day: (syncs(a, d) or (False, ()))[1], today=today
             )
@@ -92,6 +94,10 @@ class AccountSpan:
     @property
     def connected_on(self) -> date:
         return self.connected_at.date()
+
+    def between_readings(self, day: date) -> bool:
+        """A day after the connection day with readings on both sides: known (estimated)."""
+        return self.last_on is not None and self.connected_on < day < self.last_on
 
     @classmethod
     def of(cls, account: XAccount, tz: ZoneInfo, read_on: date | None = None) -> AccountSpan:
@@ -119,8 +125,8 @@ def account_day_state(
     on the connection day, Posts older than 30 days count from their second reading.
     """
     connected_on, last_on = span.connected_on, span.last_on
-    if last_on is not None and connected_on < day < last_on:
-        return None, ""  # readings on both sides, after the connection day
+    if span.between_readings(day):
+        return None, ""
     if day < connected_on:
         since = connected_on - PRIVATE_WINDOW
         if day < since:
