@@ -40,7 +40,9 @@ class XApi:
         renderer = self._renderer(request, caller, now, fields.user_selection(request))
         account = self._world.account_by_id(caller.user_id)
         assert account is not None
-        return json_response({"data": renderer.user(account)})
+        response = json_response({"data": renderer.user(account)})
+        response.returned_user_ids = [caller.user_id]  # a User read, billed (ledger.py)
+        return response
 
     def tweets(self, request: Request, caller: Caller, now: datetime) -> Response:
         fields.check_parameter_names(request, fields.LOOKUP_PARAMETERS)

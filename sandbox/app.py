@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from wsgiref.handlers import format_date_time
 
@@ -24,7 +25,7 @@ from sandbox.oauth2 import OAuth2Server
 from sandbox.pagination import PaginationTokens
 from sandbox.problems import InvalidRequest
 from sandbox.ratelimits import RateLimiter, RateState
-from sandbox.usage import usage_answer
+from sandbox.usage import PROJECT_CAPS, usage_answer
 from sandbox.world import World, user_id_for
 
 log = logging.getLogger("sandbox")
@@ -47,6 +48,12 @@ class Sandbox:
         self.ledger = Ledger()
         self.faults = FaultInjector()
         self.daily_post_reads: int | None = None
+        # Prepaid credits per app: (dollars bought, the ledger's dollars when they were bought).
+        self.credits: dict[str, tuple[Decimal, Decimal]] = {}
+        self.monthly_post_cap: int | None = None  # None: the tier's (usage.PROJECT_CAPS)
+        self.app_owner: str | None = config.app_owner
+        if config.credits is not None:
+            self.set_credits(self.apps.demo.name, config.credits)
         self.api = XApi(self.world, PaginationTokens(f"quartile-sandbox:{config.seed}".encode()))
 
     def reset(self) -> None:
@@ -61,7 +68,31 @@ class Sandbox:
         self.limits.set_tier(self.config.tier)
         self.clock.set(None)
         self.daily_post_reads = None
+        self.credits.clear()
+        if self.config.credits is not None:
+            self.set_credits(self.apps.demo.name, self.config.credits)
+        self.monthly_post_cap = None
+        self.app_owner = self.config.app_owner
         self.world.undelete_all()
+
+    def project_cap(self) -> int:
+        """The Post reads a billing cycle allows the Project: X's 3,000,000 on pay-per-use."""
+        if self.monthly_post_cap is not None:
+            return self.monthly_post_cap
+        return PROJECT_CAPS[self.limits.tier]
+
+    def set_credits(self, app: str, dollars: Decimal | None) -> None:
+        if dollars is None:
+            self.credits.pop(app, None)
+        else:
+            self.credits[app] = (dollars, self.ledger.dollars(app))
+
+    def credits_left(self, app: str) -> Decimal | None:
+        """The app's prepaid balance, None when it has no credits configured (no limit)."""
+        if app not in self.credits:
+            return None
+        bought, before = self.credits[app]
+        return bought - (self.ledger.dollars(app) - before)
 
     def account_id(self, app: RegisteredApp) -> str:
         """The developer account X names in usage and credit errors."""
@@ -77,7 +108,7 @@ class Sandbox:
             request,
             billed=self.ledger.billed_days(caller.app.name),
             now=now,
-            tier=self.limits.tier,
+            project_cap=self.project_cap(),
             project_id=self.project_id(caller.app),
             client_app_id=user_id_for(f"client-app:{caller.app.name}")[-8:],
         )
@@ -158,6 +189,15 @@ class SandboxApp:
 
     def _record(self, request: Request, endpoint: str | None, response: Response | None) -> None:
         caller: Caller | None = request.caller
+        owner = self.sandbox.app_owner
+        # Owned Reads: the app owner's token reading the owner's own timeline (ledger.py).
+        owned = (
+            endpoint == "GET /2/users/:id/tweets"
+            and owner is not None
+            and isinstance(caller, Caller)
+            and caller.username == owner
+            and request.path_params.get("id") == caller.user_id
+        )
         self.sandbox.ledger.record(
             now=self.sandbox.clock.now(),
             method=request.method,
@@ -168,6 +208,8 @@ class SandboxApp:
             ids=_requested_ids(request),
             results=response.returned_post_ids if response else [],
             status=response.status if response else None,
+            users=response.returned_user_ids if response else [],
+            owned=owned,
         )
 
     def _fault_response(
@@ -219,6 +261,15 @@ class SandboxApp:
             if isinstance(caller, Response):
                 return caller
             request.caller = caller
+            account_id = sandbox.account_id(caller.app)
+            credits = sandbox.credits_left(caller.app.name)
+            if credits is not None and credits <= 0:
+                # Prepaid credits spent (the request that spends the last cent is served).
+                return _with_access_level(problems.credits_depleted(account_id))
+            if sandbox.ledger.billed_in_month(caller.app.name, now) >= sandbox.project_cap():
+                # X's monthly Project cap, from the ledger; X still shows quota left (xdk #25).
+                capped = problems.usage_capped("Monthly", account_id)
+                return _with_api_headers(capped, sandbox.limits.untouched(endpoint, now))
             rate = sandbox.limits.hit(caller.token_key, endpoint, now)
             assert rate is not None
             budget = sandbox.daily_post_reads
@@ -227,7 +278,7 @@ class SandboxApp:
             elif not caller.may_read:
                 response = problems.forbidden()
             elif budget is not None and sandbox.ledger.billed_on(caller.app.name, now) >= budget:
-                response = problems.usage_capped("Daily", sandbox.account_id(caller.app))
+                response = problems.usage_capped("Daily", account_id)
             else:
                 response = self._answer(handler, request, caller, now)
             return _with_api_headers(response, rate)
@@ -273,8 +324,13 @@ class SandboxApp:
 
 
 def _with_api_headers(response: Response, rate: RateState) -> Response:
+    response.headers += rate.headers()
+    return _with_access_level(response)
+
+
+def _with_access_level(response: Response) -> Response:
     # X names the token's access level on every answer but a 401 (tweepy's cassettes).
-    response.headers += [*rate.headers(), ("api-version", "2.166"), ("x-access-level", "read")]
+    response.headers += [("api-version", "2.166"), ("x-access-level", "read")]
     return response
 
 

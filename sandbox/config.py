@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from sandbox.clock import parse_instant
@@ -40,6 +41,10 @@ class SandboxConfig:
     tier: str = "pay_per_use"
     # Where the demo history ends (see sandbox.world); None means the sandbox clock at start-up.
     anchor: datetime | None = field(default=None)
+    # The demo user who owns the developer app: its own timeline is billed as Owned Reads.
+    app_owner: str | None = None
+    # The demo app's prepaid credits in dollars; None: no limit (X answers 402 when spent).
+    credits: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -54,6 +59,8 @@ class SandboxConfig:
             raise ConfigError("SANDBOX_OAUTH1_CONSUMER_KEY and _SECRET must not be empty")
         if not self.app_bearer_token:
             raise ConfigError("SANDBOX_APP_BEARER_TOKEN must not be empty")
+        if self.credits is not None and (not self.credits.is_finite() or self.credits < 0):
+            raise ConfigError("SANDBOX_CREDITS must be a non-negative amount of dollars")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxConfig:
@@ -89,6 +96,15 @@ class SandboxConfig:
             except ValueError:
                 raise ConfigError(
                     f"SANDBOX_ANCHOR must be an ISO 8601 instant, not {env['SANDBOX_ANCHOR']!r}"
+                ) from None
+        if env.get("SANDBOX_APP_OWNER", "").strip():
+            settings["app_owner"] = env["SANDBOX_APP_OWNER"].strip()
+        if env.get("SANDBOX_CREDITS", "").strip():
+            try:
+                settings["credits"] = Decimal(env["SANDBOX_CREDITS"].strip())
+            except InvalidOperation:
+                raise ConfigError(
+                    f"SANDBOX_CREDITS must be dollars (e.g. 10.00), not {env['SANDBOX_CREDITS']!r}"
                 ) from None
         return cls(**settings)  # type: ignore[arg-type]
 

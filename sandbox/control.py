@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from sandbox import avatars
+from sandbox import avatars, ledger
 from sandbox.clock import format_instant, parse_instant
 from sandbox.faults import FAULT_KINDS
 from sandbox.http import Request, Response, Router, json_response
@@ -40,6 +41,8 @@ class ControlApi:
             ("GET", "/_sandbox/tier", self.tier),
             ("POST", "/_sandbox/tier", self.set_tier),
             ("GET", "/_sandbox/ledger", self.ledger),
+            ("GET", "/_sandbox/billing", self.billing),
+            ("POST", "/_sandbox/billing", self.set_billing),
             ("POST", "/_sandbox/reset", self.reset),
             ("POST", "/_sandbox/posts/:id/delete", self.delete_post),
             ("POST", "/_sandbox/posts/:id/edit", self.edit_post),
@@ -228,6 +231,55 @@ class ControlApi:
             raise ControlError(str(refused)) from None
         return json_response({"id": post.id, "media_keys": list(post.media_keys)})
 
+    def billing(self, request: Request) -> Response:
+        sandbox = self._sandbox
+        now = sandbox.clock.now()
+        apps = [sandbox.apps.demo.name, *sorted(set(sandbox.credits) - {sandbox.apps.demo.name})]
+        return json_response(
+            {
+                "prices": {
+                    "post_read": str(ledger.POST_READ),
+                    "user_read": str(ledger.USER_READ),
+                    "owned_read": str(ledger.OWNED_READ),
+                },
+                "app_owner": sandbox.app_owner,
+                "monthly_post_cap": sandbox.project_cap(),
+                "apps": {
+                    app: {
+                        "dollars": str(sandbox.ledger.dollars(app)),
+                        "post_reads_this_month": sandbox.ledger.billed_in_month(app, now),
+                        "credits": None
+                        if app not in sandbox.credits
+                        else str(sandbox.credits[app][0]),
+                        "credits_left": None
+                        if (left := sandbox.credits_left(app)) is None
+                        else str(left),
+                    }
+                    for app in apps
+                },
+            }
+        )
+
+    def set_billing(self, request: Request) -> Response:
+        body = _json_object(request)
+        sandbox = self._sandbox
+        if "credits" in body:
+            app = body.get("app", sandbox.apps.demo.name)
+            if app not in (sandbox.apps.demo.name, "quartile-demo-public"):
+                raise ControlError(f"no app {app!r}")
+            sandbox.set_credits(app, _dollars(body["credits"]))
+        if "monthly_post_cap" in body:
+            cap = body["monthly_post_cap"]
+            if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 0):
+                raise ControlError("monthly_post_cap must be a non-negative integer or null")
+            sandbox.monthly_post_cap = cap
+        if "app_owner" in body:
+            owner = body["app_owner"]
+            if owner is not None and sandbox.world.account(owner) is None:
+                raise ControlError(f"no demo user {owner!r}")
+            sandbox.app_owner = owner
+        return self.billing(request)
+
     def reset(self, request: Request) -> Response:
         self._sandbox.reset()
         return json_response({"reset": True})
@@ -257,6 +309,21 @@ class ControlApi:
             "followers_count": account.followers_at(now),
             "history_start": format_instant(account.history_start),
         }
+
+
+def _dollars(value: Any) -> Decimal | None:
+    """Dollars as a string or a number ("10.00", 10); null for none."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ControlError('credits must be dollars, as a string like "10.00", or null')
+    try:
+        dollars = Decimal(str(value))
+    except InvalidOperation:
+        raise ControlError(f"credits must be dollars, not {value!r}") from None
+    if not dollars.is_finite() or dollars < 0:
+        raise ControlError("credits must be a non-negative amount of dollars")
+    return dollars
 
 
 def _json_object(request: Request) -> dict[str, Any]:

@@ -69,8 +69,9 @@ class Response:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
-    # What the ledger records about an API answer: the Post ids it returned.
+    # What the ledger records about an API answer: the Post and User ids it returned as data.
     returned_post_ids: list[str] = field(default_factory=list)
+    returned_user_ids: list[str] = field(default_factory=list)
 
     @property
     def status_line(self) -> str:

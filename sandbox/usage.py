@@ -39,7 +39,7 @@ def usage_answer(
     *,
     billed: dict[date, int],
     now: datetime,
-    tier: str,
+    project_cap: int,
     project_id: str,
     client_app_id: str,
 ) -> Response:
@@ -56,7 +56,7 @@ def usage_answer(
     ]
     data: dict = {
         "cap_reset_day": 1,
-        "project_cap": str(PROJECT_CAPS[tier]),
+        "project_cap": str(project_cap),
         "project_id": project_id,
         "project_usage": str(sum(n for day, n in billed.items() if cycle_start <= day <= today)),
     }

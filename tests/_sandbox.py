@@ -94,6 +94,13 @@ class SandboxClient:
         body = {**({"name": name} if name else {}), **settings}
         return self._post("/_sandbox/tier", body)
 
+    def billing(self) -> dict:
+        return self._get("/_sandbox/billing")
+
+    def set_billing(self, **settings: object) -> dict:
+        """credits="10.00"|None (app=...), monthly_post_cap=N|None, app_owner=username|None."""
+        return self._post("/_sandbox/billing", settings)
+
     def _get(self, path: str) -> dict:
         response = self.http.get(self.url(path))
         response.raise_for_status()

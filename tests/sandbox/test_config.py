@@ -1,6 +1,7 @@
 """SandboxConfig: demo defaults, environment variables, strict parsing."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -28,6 +29,7 @@ def test_the_defaults_are_the_documented_demo_app():
     )
     assert config.app_bearer_token == "quartile-demo-app-bearer-token"
     assert (config.seed, config.tier, config.anchor) == (1, "pay_per_use", None)
+    assert (config.app_owner, config.credits) == (None, None)  # no Owned Reads, no credit limit
 
 
 def test_every_setting_comes_from_its_environment_variable():
@@ -42,6 +44,8 @@ def test_every_setting_comes_from_its_environment_variable():
             "SANDBOX_SEED": "7",
             "SANDBOX_TIER": "basic",
             "SANDBOX_ANCHOR": "2026-03-01T00:00:00Z",
+            "SANDBOX_APP_OWNER": "quartile_brand",
+            "SANDBOX_CREDITS": "12.50",
         }
     )
     assert config.oauth2_client_id == "id" and config.oauth1_consumer_secret == "consumer-secret"
@@ -49,6 +53,7 @@ def test_every_setting_comes_from_its_environment_variable():
     assert config.app_bearer_token == "app-token"
     assert (config.seed, config.tier) == (7, "basic")
     assert config.anchor == datetime(2026, 3, 1, tzinfo=UTC)
+    assert (config.app_owner, config.credits) == ("quartile_brand", Decimal("12.50"))
 
 
 @pytest.mark.parametrize(
@@ -61,6 +66,8 @@ def test_every_setting_comes_from_its_environment_variable():
         ("SANDBOX_ANCHOR", "soon", "SANDBOX_ANCHOR must be an ISO 8601 instant"),
         ("SANDBOX_OAUTH2_CLIENT_SECRET", "", "must not be empty"),
         ("SANDBOX_APP_BEARER_TOKEN", " ", "SANDBOX_APP_BEARER_TOKEN must not be empty"),
+        ("SANDBOX_CREDITS", "ten", "SANDBOX_CREDITS must be dollars"),
+        ("SANDBOX_CREDITS", "-1", "SANDBOX_CREDITS must be a non-negative amount"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(variable, value, message):

@@ -67,7 +67,11 @@ def test_a_post_is_billed_once_per_utc_day(sandbox_clean):
         "statuses": {"200": 3},
         "posts_returned": 9,
         "billed_post_reads": 6,
+        "billed_user_reads": 0,
+        "dollars": "0.030",
     }
+    assert [e["dollars"] for e in ledger["requests"]] == ["0.015", "0.010", "0.005"]
+    assert list(ledger["dollars"]["quartile-demo"].values()) == ["0.025", "0.005"]
 
 
 def test_billing_is_per_app(sandbox_clean, monkeypatch):
@@ -106,7 +110,12 @@ def test_a_daily_read_budget_ends_in_xs_usage_cap_answer(sandbox_clean):
 def test_reset_clears_the_ledger(sandbox_clean):
     requests.get(sandbox_clean.url("/2/users/me"))
     sandbox_clean.reset()
-    assert sandbox_clean.ledger() == {"requests": [], "totals": {}, "billed_post_reads": {}}
+    assert sandbox_clean.ledger() == {
+        "requests": [],
+        "totals": {},
+        "billed_post_reads": {},
+        "dollars": {},
+    }
 
 
 def test_posts_that_come_only_in_includes_are_not_billed(sandbox_clean):
