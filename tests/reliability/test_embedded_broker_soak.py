@@ -44,10 +44,16 @@ def test_thirty_minutes_of_schedules_and_a_flood_lose_nothing_and_crash_nothing(
             )
             broker.send_task("dashboard.tasks.heartbeat", args=[f"minute-{minute}"])
             broker.send_task("metrics.tasks.schedule_syncs")
+            # A sync records its run as finished, then gives the account back with its next
+            # time: the next "minute" starts once both are done, or the account's next time
+            # would overwrite the minute's "due now".
             wait_until(
                 lambda m=minute: (
                     SyncRun.objects.filter(finished_at__isnull=False).count()
                     >= (m + 1) * len(accounts)
+                    and not XAccount.objects.filter(
+                        pk__in=[a.pk for a in accounts], next_sync_at__lte=timezone.now()
+                    ).exists()
                 ),
                 timeout=120,
                 log=log,
