@@ -126,7 +126,8 @@ class Histories:
         found = cache.get_many(list(keys.values()))
         missing = [key for key in keys.values() if key not in found]
         if missing:
-            started = {key: {"floor": _clock_tick(), "revisions": []} for key in missing}
+            tick = _clock_tick()  # one reading for all: each record starts now
+            started = {key: {"floor": tick, "revisions": []} for key in missing}
             for key, record in started.items():
                 cache.add(key, record, timeout=None)
             found.update(cache.get_many(missing))
