@@ -59,10 +59,9 @@ def change(kpi, part: str = "total"):
             '<span class="change flat" title="{}" aria-label="{}">{}</span>', reason, reason, text
         )
     if value is None:
-        current, previous = getattr(kpi.current, part), getattr(kpi.previous, part)
-        if current is None:
+        if getattr(kpi.current, part) is None:
             return ""  # not reported: the value's own "—" says it
-        text = "new" if not previous else DASH
+        text = DASH  # "new" read as news, where it meant that nothing came before
         return format_html('<span class="change flat" title="{}">{}</span>', _NO_CHANGE, text)
     text = f"{value:+.1f} pp" if kpi.is_rate else f"{value * 100:+.1f} %"
     text = text.replace("-", MINUS)

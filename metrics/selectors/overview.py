@@ -217,6 +217,7 @@ def _count_kpi(key: str, now: ContextSums, compared: _Comparison) -> KpiRow:
     return KpiRow(
         key, info.label, info.help, False, _parts(info, now), _parts(info, compared.before),
         compared.incomplete, exact, _parts(info, compared.undated).total, compared.reasons(info),
+        info.split,
     )  # fmt: skip
 
 
@@ -249,6 +250,7 @@ def _kpis(now: ContextSums, media_now: ContextSums, compared: _Comparison) -> tu
             _engagement_rate(before),
             incomplete,
             incomparable=rate_reasons,
+            split=False,
         ),
         _count_kpi("url_link_clicks", now, compared),
         _count_kpi("user_profile_clicks", now, compared),

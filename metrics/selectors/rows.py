@@ -106,6 +106,8 @@ class KpiRow:
     undated: Number | None = None
     # Parts that cannot be compared with the previous period, and why.
     incomparable: Mapping[str, str] = field(default_factory=dict)
+    # Whether X splits it into organic and promoted (not engagements: it reports no split).
+    split: bool = True
 
     def change(self, part: str = "total") -> float | None:
         """Relative change for counts; the difference in percentage points for rates; None when

@@ -266,3 +266,18 @@ def test_a_bad_posts_filter_says_so_and_shows_all_posts(team, member, client_for
 
     assert response.context["filters"].scope.posts == PostKind.ALL
     assert "Showing all Posts instead." in response.content.decode()
+
+
+def test_engagements_show_no_organic_or_promoted_parts_x_never_reports(team, member, client_for):
+    seed_synced_team(team)
+
+    html = _get(client_for(member), team).content.decode()
+
+    def card(key):
+        start = html.index(f'data-kpi="{key}"')
+        return html[start : html.index("</article>", start)]
+
+    for key in ("engagements", "engagement_rate"):
+        assert "Organic" not in card(key) and "X does not split this" in card(key)
+    assert "Organic" in card("impression_count") and "Promoted" in card("impression_count")
+    assert ">new<" not in html
