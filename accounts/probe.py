@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import xapi
 
-POST_READ_PRICE = Decimal("0.005")  # pay-per-use, per Post returned (docs/x-api.md §2.7)
+POST_READ_PRICE = xapi.pricing.POST_READ  # the probe's timeline reads are not Owned Reads
 PUBLIC = xapi.MetricGroup.PUBLIC
 PRIVATE = PUBLIC | xapi.MetricGroup.NON_PUBLIC | xapi.MetricGroup.ORGANIC
 PROMOTED = xapi.MetricGroup.PROMOTED
@@ -98,7 +98,7 @@ def max_post_reads(*, scan: int = DEFAULT_SCAN, video_post: bool = False) -> int
 
 
 def cost(reads: int) -> Decimal:
-    return reads * POST_READ_PRICE
+    return xapi.pricing.post_reads_cost(reads)
 
 
 # -- what X answered, in words ---------------------------------------------------------------

@@ -3,8 +3,9 @@
 Pure Python: no Django, no sandbox. Point it at the sandbox by changing ``XEndpoints``.
 """
 
+from xapi import pricing
 from xapi.auth import AppOnlyAuth, OAuth1UserAuth, OAuth2UserAuth, UserAuth
-from xapi.client import MAX_IDS_PER_LOOKUP, Endpoint, XClient
+from xapi.client import MAX_IDS_PER_LOOKUP, TIMELINE_REACH, Endpoint, XClient
 from xapi.config import XApp, XEndpoints
 from xapi.errors import (
     AccessDenied,
@@ -73,6 +74,7 @@ from xapi.records import (
 __all__ = [
     "MAX_IDS_PER_LOOKUP",
     "OAUTH2_SCOPES",
+    "TIMELINE_REACH",
     "AccessDenied",
     "AppOnlyAuth",
     "AppUsage",
@@ -134,6 +136,7 @@ __all__ = [
     "invalidate_oauth1_token",
     "parse_oauth1_callback",
     "parse_oauth2_callback",
+    "pricing",
     "refresh_oauth2_token",
     "revoke_oauth2_token",
 ]

@@ -27,6 +27,7 @@ from xapi.records import Page, Usage, User
 from xapi.responses import error_from_response, json_body
 
 MAX_IDS_PER_LOOKUP = 100  # GET /2/tweets?ids= (docs/x-api.md §2.3)
+TIMELINE_REACH = 3200  # X serves only the newest 3,200 Posts of a timeline (docs/x-api.md §2.2)
 MIN_TIMELINE_PAGE, MAX_TIMELINE_PAGE = 5, 100  # max_results of GET /2/users/:id/tweets (§2.2)
 MAX_USAGE_DAYS = 90  # `days` of GET /2/usage/tweets (§2.7)
 
