@@ -4,11 +4,12 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from accounts.models import Role, Team
+from xapi import pricing
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
-
-MAX_DAILY_POST_READS = 3_000_000
+# X caps a pay-per-use Project at 3,000,000 Post reads a month: $15,000 at full price.
+MAX_MONTHLY_BUDGET = pricing.post_reads_cost(pricing.MONTHLY_POST_READ_CAP).quantize(pricing.CENT)
 
 
 class TeamForm(forms.Form):
@@ -23,14 +24,17 @@ class TeamForm(forms.Form):
         initial="UTC",
         help_text="Days in charts and exports start at midnight in this time zone.",
     )
-    daily_post_read_budget = forms.IntegerField(
+    monthly_budget = forms.DecimalField(
+        required=False,
         min_value=0,
-        # X caps a pay-per-use project at 3,000,000 Post reads a month: a day cannot use more.
-        max_value=MAX_DAILY_POST_READS,
-        initial=Team._meta.get_field("daily_post_read_budget").default,
-        label="Daily Post read budget",
-        help_text="X bills each Post read once per UTC day ($0.005 each). When the budget runs "
-        "short, refreshes of Posts older than 30 days are skipped first.",
+        max_value=MAX_MONTHLY_BUDGET,
+        max_digits=Team._meta.get_field("monthly_budget").max_digits,
+        decimal_places=Team._meta.get_field("monthly_budget").decimal_places,
+        label="Monthly X budget (US dollars)",
+        help_text="The most the team's syncs may spend at X in a calendar month (UTC): X bills "
+        f"each Post read ${pricing.POST_READ}, once per UTC day. Spent evenly over the month's "
+        "days; when a day's share runs short, Posts younger than 30 days are read first. Leave "
+        "it empty for a budget sized to the team's accounts (the X accounts page shows it).",
     )
 
 

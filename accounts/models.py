@@ -71,8 +71,9 @@ class Team(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    # X bills pay-per-use reads per Post per UTC day; syncs stay within this many a day.
-    daily_post_read_budget = models.PositiveIntegerField(default=10_000)
+    # The most the team's syncs and lookups may spend at X in a UTC calendar month, in dollars
+    # (xapi.pricing); None: sized to its accounts (metrics.spend.default_monthly_budget).
+    monthly_budget = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -60,15 +61,15 @@ def _unique_team_slug(name: str) -> str:
 
 @transaction.atomic
 def team_create(
-    *, name: str, owner: User, time_zone: str = "UTC", daily_post_read_budget: int | None = None
+    *, name: str, owner: User, time_zone: str = "UTC", monthly_budget: Decimal | None = None
 ) -> Team:
     name = name.strip()
     if not name:
         raise ValidationError("A team needs a name.")
     validate_time_zone(time_zone)
-    team = Team(name=name, slug=_unique_team_slug(name), time_zone=time_zone)
-    if daily_post_read_budget is not None:
-        team.daily_post_read_budget = daily_post_read_budget
+    team = Team(
+        name=name, slug=_unique_team_slug(name), time_zone=time_zone, monthly_budget=monthly_budget
+    )
     team.save()
     Membership.objects.create(team=team, user=owner, role=Role.OWNER)
     audit_record(team=team, actor=owner, verb=AuditEvent.Verb.TEAM_CREATED, target=team.name)
@@ -77,14 +78,10 @@ def team_create(
 
 @transaction.atomic
 def team_update(
-    *, team: Team, actor: User, name: str, time_zone: str, daily_post_read_budget: int
+    *, team: Team, actor: User, name: str, time_zone: str, monthly_budget: Decimal | None
 ) -> Team:
     validate_time_zone(time_zone)
-    values = {
-        "name": name.strip(),
-        "time_zone": time_zone,
-        "daily_post_read_budget": daily_post_read_budget,
-    }
+    values = {"name": name.strip(), "time_zone": time_zone, "monthly_budget": monthly_budget}
     changes = {
         field: [getattr(team, field), value]
         for field, value in values.items()
@@ -94,8 +91,14 @@ def team_update(
         for field, (_old, new) in changes.items():
             setattr(team, field, new)
         team.save(update_fields=list(changes))
-        audit_record(team=team, actor=actor, verb=AuditEvent.Verb.TEAM_UPDATED, data=changes)
+        # Dollars are written to the log as text ("25.00"), exactly.
+        data = {f: [_loggable(old), _loggable(new)] for f, (old, new) in changes.items()}
+        audit_record(team=team, actor=actor, verb=AuditEvent.Verb.TEAM_UPDATED, data=data)
     return team
+
+
+def _loggable(value):
+    return f"{value:.2f}" if isinstance(value, Decimal) else value
 
 
 def _check_may_grant(actor_membership: Membership, role: Role) -> None:

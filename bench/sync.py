@@ -60,6 +60,7 @@ def main() -> None:
 
     from django.db import connection
 
+    from accounts.forms import MAX_MONTHLY_BUDGET
     from accounts.models import Team, XAccount
     from metrics import scheduler, sync
     from metrics.models import Post
@@ -78,7 +79,8 @@ def main() -> None:
     settings.X_CLIENT_SECRET = "quartile-demo-client-secret"
     now = datetime.now(UTC).replace(microsecond=0)
     sandbox.set_clock(now)
-    team = Team.objects.create(name="Bench", slug="bench", daily_post_read_budget=10**9)
+    # X's own monthly cap as the budget: the bench measures requests, not the budget's pacing.
+    team = Team.objects.create(name="Bench", slug="bench", monthly_budget=MAX_MONTHLY_BUDGET)
 
     def connect(username: str) -> XAccount:
         return sandbox_account(sandbox, team, username)

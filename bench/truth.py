@@ -30,6 +30,7 @@ def main() -> None:
 
     from django.conf import settings
 
+    from accounts.forms import MAX_MONTHLY_BUDGET
     from accounts.models import Team
     from metrics.models import Post
     from sandbox import SandboxConfig, create_app, start_in_thread
@@ -50,7 +51,7 @@ def main() -> None:
         sandbox.reset()
         team = Team.objects.create(
             name=f"Truth {n}", slug=f"truth-{n}", time_zone="America/New_York",
-            daily_post_read_budget=10**9,
+            monthly_budget=MAX_MONTHLY_BUDGET,
         )  # fmt: skip
         run = replay(sandbox, team, ACCOUNTS, start=start, days=days, every=timedelta(hours=hours))
         for account in run.accounts:

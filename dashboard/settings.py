@@ -246,6 +246,11 @@ X_CONSUMER_SECRET = env_str(
 )
 # The app's own Bearer Token, for GET /2/usage/tweets only (`x_probe`); the sandbox's in demo.
 X_BEARER_TOKEN = env_str("X_BEARER_TOKEN", "quartile-demo-app-bearer-token" if DEMO_MODE else "")
+# The X user id of the developer app's owner: its own timeline is billed as Owned Reads
+# ($0.001 a Post instead of $0.005, xapi.pricing); every other account pays the full price.
+X_APP_OWNER_USER_ID = env_str("X_APP_OWNER_USER_ID", "")
+if X_APP_OWNER_USER_ID and not X_APP_OWNER_USER_ID.isdigit():
+    raise SettingsError("X_APP_OWNER_USER_ID must be an X user id (digits)")
 # The registered callbacks are built from this, never from the request's Host header.
 X_CALLBACK_BASE_URL = env_url("X_CALLBACK_BASE_URL", SITE_URL, schemes=("http", "https"))
 X_HTTP_TIMEOUT_SECONDS = env_int("X_HTTP_TIMEOUT_SECONDS", 10, minimum=1)

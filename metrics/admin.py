@@ -48,7 +48,7 @@ class MediaAdmin(ReadOnlyAdmin):
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = [
         "account", "started_at", "finished_at", "outcome", "pages_done", "pages_planned",
-        "billed_post_reads", "error",
+        "billed_post_reads", "estimated_dollars", "error",
     ]  # fmt: skip
     list_filter = ["outcome"]
     search_fields = ["account__username"]
@@ -57,7 +57,9 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
 @admin.register(PostLookup)
 class PostLookupAdmin(ReadOnlyAdmin):
-    list_display = ["account", "x_post_id", "requested_at", "billed_post_reads"]
+    list_display = [
+        "account", "x_post_id", "requested_at", "billed_post_reads", "estimated_dollars",
+    ]  # fmt: skip
     search_fields = ["account__username"]
     list_select_related = ["account"]
 

@@ -8,6 +8,7 @@ counts are PositiveBigIntegerFields, so the database checks `count >= 0`; gains 
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
@@ -269,6 +270,13 @@ class SyncRun(models.Model):
     billed_post_reads = models.PositiveIntegerField(default=0)
     billing_day = models.DateField()  # the UTC day X bills these reads on
     error = models.TextField(blank=True)
+    # What X charges for these reads (xapi.pricing), plus, while a request is out, the most it
+    # can cost (reserved so that concurrent syncs of the team never pass its monthly budget).
+    estimated_dollars = models.DecimalField(
+        max_digits=12, decimal_places=3, default=Decimal(0), db_default=Decimal(0)
+    )
+    # A first sync (or one after a long absence): every Post the timeline still serves.
+    backfill = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [
@@ -297,6 +305,9 @@ class PostLookup(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     billing_day = models.DateField()  # the UTC day X bills the read on
     billed_post_reads = models.PositiveIntegerField(default=0)
+    estimated_dollars = models.DecimalField(
+        max_digits=12, decimal_places=3, default=Decimal(0), db_default=Decimal(0)
+    )
 
     class Meta:
         indexes = [models.Index(fields=["team", "billing_day"], name="postlookup_team_day")]
@@ -314,11 +325,6 @@ def billed_post_reads(*, team: Team, day: date) -> int:
         or 0
         for model in (SyncRun, PostLookup)
     )
-
-
-def post_reads_left(*, team: Team, day: date) -> int:
-    """What the team's daily read budget still allows on a UTC day."""
-    return max(team.daily_post_read_budget - billed_post_reads(team=team, day=day), 0)
 
 
 # What an account's daily sums are keyed by, besides the account.

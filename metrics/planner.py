@@ -26,7 +26,6 @@ PRIVATE_WINDOW = timedelta(days=30)
 # Posts this close to day 30 are treated as old, so none crosses the line between the plan and
 # X's answer (which would drop it from a private batch).
 PRIVATE_WINDOW_MARGIN = timedelta(minutes=10)
-TIMELINE_REACH = 3200  # X serves only the newest 3,200 Posts of a timeline (docs/x-api.md §2.2)
 
 PRIVATE = MetricGroup.PUBLIC | MetricGroup.NON_PUBLIC | MetricGroup.ORGANIC
 PROMOTED = MetricGroup.PROMOTED
@@ -101,9 +100,12 @@ def plan_lookups(
 ) -> LookupPlan:
     """The id batches of one sync, after its timeline pages (`fresh_ids` came with them).
 
-    `reads_left_today` is the team's remaining daily budget of billed Post reads. X bills a
-    Post once per UTC day, so a Post already read today costs nothing more; when the budget
-    runs short, old-Post refreshes are skipped first, then the oldest young ones.
+    `reads_left_today` is what is left of today's share of the team's monthly X budget, in
+    billed Post reads (metrics.spend). X bills a Post once per UTC day, so a Post already read
+    today costs nothing more. When the share runs short, young Posts' private metrics come
+    first, newest first (they change fastest, and freeze at day 30); old Posts get what is
+    left, the longest unread first, so that on short days they take turns instead of the same
+    newest ones being read every day.
     """
     cutoff = private_cutoff(now)
     waiting = [p for p in posts if p.x_post_id not in fresh_ids]
@@ -121,8 +123,12 @@ def plan_lookups(
         if p.created_at <= cutoff
         and _is_due(p.public_refreshed_at, cadence.old_every, now, cadence)
     ]
-    young_kept, budget = _within_budget(young, reads_left_today, billing_day)
-    old_kept, _ = _within_budget(old, budget, billing_day)
+    newest_first = sorted(young, key=lambda p: p.x_post_id, reverse=True)
+    young_kept, budget = _within_budget(newest_first, reads_left_today, billing_day)
+    longest_unread_first = sorted(
+        old, key=lambda p: (p.public_refreshed_at is not None, p.public_refreshed_at or now)
+    )
+    old_kept, _ = _within_budget(longest_unread_first, budget, billing_day)
     plan = LookupPlan(skipped_for_budget=len(young) + len(old) - len(young_kept) - len(old_kept))
     plan.batches += batches("young", PRIVATE, (p.x_post_id for p in young_kept))
     plan.batches += batches("old", PUBLIC, (p.x_post_id for p in old_kept))
@@ -132,9 +138,9 @@ def plan_lookups(
 def _within_budget(
     posts: Sequence[PostState], budget: int, billing_day: date
 ) -> tuple[list[PostState], int]:
-    """The newest Posts whose billed reads fit in `budget`, and what is left of it."""
+    """The Posts, in their order, whose billed reads fit in `budget`, and what is left of it."""
     kept = []
-    for p in sorted(posts, key=lambda p: p.x_post_id, reverse=True):
+    for p in posts:
         cost = 0 if p.last_read_on == billing_day else 1
         if cost <= budget:
             kept.append(p)

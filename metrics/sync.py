@@ -6,6 +6,7 @@ transaction, and end in a documented state whatever X answers.
 | everything                              | next sync in `SYNC_EVERY`                            |
 | 429 (either shape) or a spent window    | deferred to X's reset time, reason shown             |
 | usage cap / credits depleted            | deferred (to the next UTC day / an hour), reason     |
+| (the team's monthly X budget is spent)  | deferred to the next UTC day, reason shown           |
 | 5xx, timeout, reset, malformed JSON     | `TransientSyncError`: the task retries with backoff, |
 |                                         | then the account is deferred with growing backoff    |
 | 401 that no refresh cures, refused      | needs_reauth: no more syncs until an admin           |
@@ -18,8 +19,10 @@ across all workers; pages already written stay, and the next sync asks only for 
 import logging
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -29,11 +32,11 @@ from django.utils import timezone
 import xapi
 from accounts import credentials
 from accounts.models import XAccount
-from metrics import ingest, selectors, table_stats
+from metrics import ingest, selectors, spend, table_stats
 from metrics.age_curves import account_age_curve
 from metrics.ingest import StoredPage, store_page
 from metrics.lifeline import DEFAULT_CURVE, AgeCurve
-from metrics.models import Post, PostLookup, SyncRun, post_reads_left
+from metrics.models import Post, PostLookup, SyncRun
 from metrics.planner import (
     PRIVATE,
     PUBLIC,
@@ -43,6 +46,8 @@ from metrics.planner import (
     private_cutoff,
     promoted_batches,
 )
+from xapi import pricing
+from xapi.client import MAX_TIMELINE_PAGE, MIN_TIMELINE_PAGE
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +81,10 @@ class LostClaim(Exception):
     """Another sync owns the account now; this one stops without writing more."""
 
 
+class BudgetSpent(Exception):
+    """What is left of the team's monthly X budget does not pay for the next request."""
+
+
 @dataclass
 class _Run:
     account: XAccount
@@ -84,6 +93,11 @@ class _Run:
     client: xapi.XClient
     lease_until: datetime | None = None
     curve: AgeCurve = DEFAULT_CURVE  # splits a gain between readings over their days
+    budget: Decimal = Decimal(0)  # the team's dollars for this month (metrics.spend)
+    owned: bool = False  # the account owns the developer app: its timeline is Owned Reads
+    spent: Decimal = Decimal(0)  # the dollars of the reads stored so far
+    reserved: Decimal = Decimal(0)  # the most the request out now can cost
+    needs_backfill: bool = False  # a timeline stopped by the budget may have left a gap
 
     def now(self) -> datetime:
         return self.client.server_now()
@@ -138,11 +152,16 @@ def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
             run=run,
             client=client,
             curve=account_age_curve(account=account),
+            budget=spend.monthly_budget(account.team, day=run.billing_day),
+            owned=bool(settings.X_APP_OWNER_USER_ID)
+            and account.x_user_id == settings.X_APP_OWNER_USER_ID,
         )
         try:
             bulk_loaded = _sync(state)
         except LostClaim:
             _finish_run(state, SyncRun.Outcome.FAILED, "another worker took over this sync")
+        except BudgetSpent as exc:
+            _defer(state, until=_next_utc_midnight(state.now()), reason=str(exc))
         except xapi.RateLimited as exc:
             _defer(
                 state, until=exc.reset_at, reason=f"rate limited by X until {_hhmm(exc.reset_at)}"
@@ -228,7 +247,7 @@ def sync_give_up(*, account_id: int, claim: str, error: str) -> None:
 
 def _sync(state: _Run) -> bool:
     """Read the account's timeline and lookups into the store; True when it was a backfill."""
-    account, client = state.account, state.client
+    account = state.account
     _forget_what_was_deleted(account)
     known = _post_states(account)
     # The timeline's watermark: Posts an admin added by address (promoted-only ones) are not
@@ -239,8 +258,14 @@ def _sync(state: _Run) -> bool:
         account.last_synced_at is not None
         and timezone.now() - account.last_synced_at > BACKFILL_AFTER_ABSENCE
     )
-    expected_timeline = max(1, -(-min(account.post_count or 0, 3200) // 100)) if backfill else 1
+    expected_timeline = (
+        max(1, -(-min(account.post_count or 0, xapi.TIMELINE_REACH) // 100)) if backfill else 1
+    )
     _planned(state, expected_timeline)
+    if backfill:
+        state.run.backfill = True
+        SyncRun.objects.filter(pk=state.run.pk).update(backfill=True)
+        _check_first_sync_fits(state)
 
     # New Posts, with every field a young Post has. With private fields X itself narrows the
     # timeline to the last 30 days (docs/x-api.md §2.2); retweets are not ours and would error.
@@ -250,11 +275,11 @@ def _sync(state: _Run) -> bool:
     # With nothing stored yet (deleted Posts included), the timeline's pages hold only new
     # Posts: no lookup of stored ones is needed.
     all_new = not Post.objects.filter(account=account).exists()
-    young_pages = client.iter_timeline(
-        user_id=account.x_user_id,
+    young_pages = _timeline(
+        state,
         metrics=PRIVATE,
         since_id=None if backfill or newest is None else str(newest),
-        exclude=("retweets",),
+        gap_if_stopped=not backfill,
     )
     oldest_young = None
     for page in young_pages:
@@ -271,9 +296,7 @@ def _sync(state: _Run) -> bool:
             if oldest_young
             else {"end_time": private_cutoff(state.now())}
         )
-        for page in client.iter_timeline(
-            user_id=account.x_user_id, metrics=PUBLIC, exclude=("retweets",), **until
-        ):
+        for page in _timeline(state, metrics=PUBLIC, **until):
             _store(state, page, PUBLIC, all_new=all_new and not fresh & _ids(page))
             fresh |= _ids(page)
 
@@ -283,7 +306,7 @@ def _sync(state: _Run) -> bool:
         else [p for p in known if p.x_post_id not in replaced],
         now=state.now(),
         fresh_ids=fresh,
-        reads_left_today=_reads_left_today(state),
+        reads_left_today=pricing.post_reads_for(_allowance(state).today_left),
         billing_day=state.run.billing_day,
     )
     young = [b for b in plan.batches if b.group == "young"]
@@ -292,19 +315,92 @@ def _sync(state: _Run) -> bool:
     # A lookup may show a Post edited into a version not stored (X's timeline may not list it
     # where we read): that version is read by id, with the fields of the lookup that found it.
     unread: dict[int, xapi.MetricGroup] = {}
+    skipped = plan.skipped_for_budget
     for batch in young:
         stored = _lookup(state, batch)
+        if stored is None:
+            skipped += len(batch.ids)
+            continue
         promoted |= stored.promoted_ids
         unread |= dict.fromkeys(stored.unread_versions, batch.metrics)
     promoted_plan = promoted_batches(promoted)
     _planned(state, state.run.pages_done + len(promoted_plan) + len(old))
     for batch in [*promoted_plan, *old]:
-        unread |= dict.fromkeys(_lookup(state, batch).unread_versions, batch.metrics)
+        stored = _lookup(state, batch)
+        if stored is None:
+            skipped += len(batch.ids)
+            continue
+        unread |= dict.fromkeys(stored.unread_versions, batch.metrics)
     for batch in _version_batches(unread):
         _planned(state, state.run.pages_done + 1)
-        _lookup(state, batch)
-    _succeed(state, backfilled=backfill, skipped=plan.skipped_for_budget)
+        if _lookup(state, batch) is None:
+            skipped += len(batch.ids)
+    _succeed(state, backfilled=backfill, skipped=skipped)
     return backfill
+
+
+def _allowance(state: _Run) -> pricing.Allowance:
+    return spend.allowance(state.account.team, day=state.run.billing_day, budget=state.budget)
+
+
+def _check_first_sync_fits(state: _Run) -> None:
+    """A first sync reads every Post X serves, once: it starts only if the month pays for all
+    of it (a first sync stopped half-way would read its Posts again, and pay again, later)."""
+    cost = pricing.first_sync_cost(state.account.post_count)
+    left = _allowance(state).month_left
+    if left is not None and cost > left:
+        raise BudgetSpent(
+            f"its first sync costs up to ${cost:.2f} and the team's X budget has ${left:.2f} "
+            "left this month: an admin can raise it in the team settings"
+        )
+
+
+def _reserve(state: _Run, dollars: Decimal) -> bool:
+    """Count a request's most possible cost before sending it, if the month has it."""
+    reserved = spend.reserve(
+        run=state.run, dollars=dollars, budget=state.budget, day=state.run.billing_day
+    )
+    if reserved:
+        state.reserved += dollars
+    return reserved
+
+
+def _unreserve(state: _Run) -> None:
+    if state.reserved:
+        SyncRun.objects.filter(pk=state.run.pk).update(estimated_dollars=state.spent)
+        state.reserved = Decimal(0)
+
+
+def _timeline(
+    state: _Run, *, metrics: xapi.MetricGroup, gap_if_stopped: bool = False, **params
+) -> Iterator[xapi.Page]:
+    """The account's timeline pages, each paid for before it is asked (BudgetSpent when the
+    month cannot pay the next one). `gap_if_stopped`: Posts newer than the stored ones are
+    read down to them, so stopping half-way would leave a gap that only a backfill fills."""
+    price = pricing.post_read_price(endpoint=pricing.TIMELINE_ENDPOINT, owned=state.owned)
+    left = _allowance(state).month_left
+    size = MAX_TIMELINE_PAGE if left is None else min(MAX_TIMELINE_PAGE, int(left // price))
+    spent_message = "the team's X budget for this month is spent: an admin can raise it"
+    if size < MIN_TIMELINE_PAGE:
+        raise BudgetSpent(spent_message)
+    pages = state.client.iter_timeline(
+        user_id=state.account.x_user_id,
+        metrics=metrics,
+        exclude=("retweets",),
+        max_results=size,
+        **params,
+    )
+    read_any = False
+    while True:
+        if not _reserve(state, size * price):
+            state.needs_backfill = gap_if_stopped and read_any
+            raise BudgetSpent(spent_message)
+        page = next(pages, None)
+        if page is None:
+            _unreserve(state)
+            return
+        read_any = True
+        yield page
 
 
 def _version_batches(unread: dict[int, xapi.MetricGroup]) -> list[LookupBatch]:
@@ -344,11 +440,15 @@ def _post_states(account: XAccount) -> list[PostState]:
     ]
 
 
-def _reads_left_today(state: _Run) -> int:
-    return post_reads_left(team=state.account.team, day=state.run.billing_day)
-
-
-def _lookup(state: _Run, batch: LookupBatch) -> StoredPage:
+def _lookup(state: _Run, batch: LookupBatch) -> StoredPage | None:
+    """One id batch, if the month pays for it (None: skipped for the budget)."""
+    already = Post.objects.filter(
+        account=state.account,
+        x_post_id__in=[int(x) for x in batch.ids],
+        last_read_on=state.run.billing_day,
+    ).count()  # X bills a Post once per UTC day: these cost nothing more
+    if not _reserve(state, pricing.post_reads_cost(len(batch.ids) - already)):
+        return None
     page = state.client.lookup_posts(ids=batch.ids, metrics=batch.metrics)
     return _store(state, page, batch.metrics, asked_ids=batch.ids)
 
@@ -358,7 +458,11 @@ def _ids(page: xapi.Page) -> set[int]:
 
 
 def _store(
-    state: _Run, page: xapi.Page, metrics: xapi.MetricGroup, asked_ids=(), all_new: bool = False
+    state: _Run,
+    page: xapi.Page,
+    metrics: xapi.MetricGroup,
+    asked_ids=(),
+    all_new: bool = False,
 ) -> StoredPage:
     """Write one answer, the run's progress and the rate-limit state in one transaction."""
     observed_at = state.now()
@@ -381,12 +485,19 @@ def _store(
         run.pages_planned = max(run.pages_planned, run.pages_done)
         run.posts_read += stored.posts
         run.billed_post_reads += stored.billed_reads
+        # A timeline answer is the account's own timeline, Owned Reads for the app's owner.
+        endpoint = pricing.TIMELINE_ENDPOINT if not asked_ids else None
+        state.spent += pricing.post_reads_cost(
+            stored.billed_reads, endpoint=endpoint, owned=state.owned
+        )
+        state.reserved = Decimal(0)  # the request is answered: its real cost replaces it
+        run.estimated_dollars = state.spent
         run.requests = dict(state.client.requests_sent)
         selectors.revise_history_on_commit(account_id=state.account.pk, since=stored.revised_from)
         run.save(
             update_fields=[
                 "pages_done", "pages_planned", "posts_read", "billed_post_reads",
-                "requests", "billing_day",
+                "estimated_dollars", "requests", "billing_day",
             ]
         )  # fmt: skip
     return stored
@@ -417,7 +528,10 @@ def _finish_run(state: _Run, outcome: str, error: str = "") -> None:
     run.error = error
     run.finished_at = timezone.now()
     run.requests = dict(state.client.requests_sent)
-    run.save(update_fields=["outcome", "error", "finished_at", "requests"])
+    # A request that failed returned nothing billable: its reserve is given back.
+    state.reserved = Decimal(0)
+    run.estimated_dollars = state.spent
+    run.save(update_fields=["outcome", "error", "finished_at", "requests", "estimated_dollars"])
 
 
 def _release(state: _Run, **fields) -> None:
@@ -431,7 +545,7 @@ def _release(state: _Run, **fields) -> None:
 
 
 def _succeed(state: _Run, *, backfilled: bool, skipped: int) -> None:
-    note = f"{skipped} older Posts wait for tomorrow's read budget" if skipped else ""
+    note = f"{skipped} Posts wait for tomorrow's share of the X budget" if skipped else ""
     _finish_run(state, SyncRun.Outcome.SUCCEEDED, note)
     now = timezone.now()
     fields = {
@@ -455,8 +569,10 @@ def _defer(state: _Run, *, until: datetime, reason: str, failed: bool = False) -
     local_until = until - (state.client.server_now() - timezone.now())
     logger.info("sync of X account %s deferred: %s", state.account.pk, reason)
     reason = reason[: XAccount._meta.get_field("deferral_reason").max_length]
+    more = {"backfilled_at": None} if state.needs_backfill else {}
     _release(
         state,
+        **more,
         next_sync_at=max(local_until, timezone.now()) + timedelta(seconds=random.uniform(1, 30)),
         rate_limited_until=local_until if not failed else None,
         deferral_reason=reason,

@@ -1,21 +1,19 @@
 """What the Accounts page says about each account's syncing: health, progress and spend."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
+from metrics import spend
 from metrics.models import SyncRun, billed_post_reads
+from xapi import pricing
 
 # Beat claims due accounts every minute: a next sync this far past its time means no scheduler
 # or no worker runs it.
 OVERDUE_AFTER = timedelta(minutes=5)
-
-# X's pay-per-use price of one Post read (docs/x-api.md §2.7); Owned Reads do not apply to the
-# accounts of a multi-user dashboard.
-PRICE_PER_POST_READ = Decimal("0.005")
 
 
 @dataclass(frozen=True)
@@ -54,17 +52,60 @@ class AccountSync:
 
 @dataclass(frozen=True)
 class Spend:
+    """The team's X spend in dollars: today, this month, at the month's end at today's pace,
+    against its monthly budget; and the whole X Project's Post reads against X's cap."""
+
     billing_day: date
     reads_today: int
-    budget: int
+    allowance: pricing.Allowance
+    budget_is_default: bool
+    month: spend.Projection
+    project: spend.Projection
+    price_per_post_read: Decimal = pricing.POST_READ
+    project_cap: int = pricing.MONTHLY_POST_READ_CAP
+
+    @property
+    def budget(self) -> Decimal:
+        assert self.allowance.budget is not None
+        return self.allowance.budget
 
     @property
     def cost_today(self) -> Decimal:
-        return self.reads_today * PRICE_PER_POST_READ
+        return self.allowance.spent_today
 
     @property
-    def budget_used(self) -> float:
-        return min(self.reads_today / self.budget, 1.0) if self.budget else 1.0
+    def cost_month(self) -> Decimal:
+        return self.month.spent
+
+    @property
+    def projected(self) -> Decimal:
+        return self.month.at_month_end
+
+    @property
+    def month_left(self) -> Decimal:
+        return self.allowance.month_left or Decimal(0)
+
+    @property
+    def over_budget(self) -> bool:
+        """The month at today's pace reaches the budget: syncs will be held back."""
+        return self.projected >= self.budget
+
+    @property
+    def over_project_cap(self) -> bool:
+        """The Project's reads at today's pace reach X's monthly cap: every call of every team
+        will answer 429 UsageCapExceeded until the cycle ends."""
+        return self.project.post_reads_at_month_end >= self.project_cap
+
+    @property
+    def first_sync_cost(self) -> Decimal:
+        """What connecting one more account costs at most, once: its first sync."""
+        return pricing.first_sync_cost()
+
+    @property
+    def first_sync_fits(self) -> bool:
+        """The month's dollars pay for one more first sync. A budget sized to the accounts
+        grows by it when the account is connected (metrics.spend.default_monthly_budget)."""
+        return self.budget_is_default or self.first_sync_cost <= self.month_left
 
 
 def team_account_syncs(team: Team) -> list[AccountSync]:
@@ -89,9 +130,16 @@ def team_account_syncs(team: Team) -> list[AccountSync]:
 
 
 def team_spend(team: Team, *, now: datetime | None = None) -> Spend:
-    day = (now or datetime.now(UTC)).astimezone(UTC).date()
-    reads = billed_post_reads(team=team, day=day)
-    return Spend(billing_day=day, reads_today=reads, budget=team.daily_post_read_budget)
+    now = now or timezone.now()
+    day = pricing.billing_day(now)
+    return Spend(
+        billing_day=day,
+        reads_today=billed_post_reads(team=team, day=day),
+        allowance=spend.allowance(team, day=day),
+        budget_is_default=team.monthly_budget is None,
+        month=spend.team_projection(team, now=now),
+        project=spend.project_projection(now=now),
+    )
 
 
 def account_progress(account: XAccount) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,10 +14,11 @@ from django.utils import timezone
 import xapi
 from accounts import credentials
 from accounts.models import XAccount
-from metrics import ingest, selectors
+from metrics import ingest, selectors, spend
 from metrics.age_curves import account_age_curve
-from metrics.models import Post, PostLookup, post_reads_left
+from metrics.models import Post, PostLookup
 from metrics.planner import PUBLIC
+from xapi import pricing
 
 # x.com or twitter.com (www., mobile.), /<username>/status/<id>, anything after it.
 POST_ADDRESS = re.compile(
@@ -49,7 +50,7 @@ def post_id_from(reference: str) -> str:
 
 def track_post(*, account: XAccount, reference: str, now: datetime | None = None) -> Tracked:
     """Look the Post up at X and store it, if it is `account`'s own: one Post read, billed and
-    counted against the team's budget like a sync's."""
+    counted against the team's monthly X budget like a sync's."""
     x_id = post_id_from(reference)
     stored = Post.objects.filter(account=account, x_post_id=int(x_id)).first()
     if stored is not None and stored.deleted_at is None:
@@ -59,10 +60,13 @@ def track_post(*, account: XAccount, reference: str, now: datetime | None = None
     if account.status != XAccount.Status.ACTIVE:
         raise TrackRefused(f"@{account.username} is not connected: reconnect it first.")
     now = now or timezone.now()
-    billing_day = now.astimezone(UTC).date()
+    billing_day = pricing.billing_day(now)
     team = account.team
-    if not post_reads_left(team=team, day=billing_day):
-        raise TrackRefused("Today's Post read budget is spent: try again after 00:00 UTC.")
+    if not spend.lookup_fits(team=team, dollars=pricing.post_reads_cost(1), day=billing_day):
+        raise TrackRefused(
+            "The team's X budget for this month is spent: an admin can raise it in the team "
+            "settings."
+        )
     try:
         with credentials.client_for(account) as client:
             page = client.lookup_posts(ids=[x_id], metrics=PUBLIC)
@@ -80,6 +84,7 @@ def track_post(*, account: XAccount, reference: str, now: datetime | None = None
         return PostLookup.objects.create(
             account=account, team=team, x_post_id=int(x_id), requested_at=now,
             billing_day=billing_day, billed_post_reads=reads,
+            estimated_dollars=pricing.post_reads_cost(reads),
         )  # fmt: skip
 
     if record.author_id != account.x_user_id or record.is_retweet:

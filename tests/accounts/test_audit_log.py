@@ -36,7 +36,7 @@ def test_members_may_not_read_the_log(client_for, team, member):
 def test_the_log_shows_only_the_team_s_own_events(client_for, team, admin, outsider):
     client_for(outsider).post(
         reverse("team_create"),
-        {"name": "Elsewhere", "time_zone": "UTC", "daily_post_read_budget": 100},
+        {"name": "Elsewhere", "time_zone": "UTC", "monthly_budget": "100"},
     )
     response = client_for(admin).get(reverse("team_audit_log", args=[team.slug]))
     assert all(event.team_id == team.pk for event in response.context["events"])
@@ -45,13 +45,13 @@ def test_the_log_shows_only_the_team_s_own_events(client_for, team, admin, outsi
 def test_settings_changes_are_logged_with_what_changed(client_for, team, owner):
     client_for(owner).post(
         reverse("team_settings", args=[team.slug]),
-        {"name": "Acme", "time_zone": "Asia/Tokyo", "daily_post_read_budget": 2500},
+        {"name": "Acme", "time_zone": "Asia/Tokyo", "monthly_budget": "25"},
     )
     event = AuditEvent.objects.get(team=team, verb=AuditEvent.Verb.TEAM_UPDATED)
     assert event.data == {
         "name": ["Acme Marketing", "Acme"],
         "time_zone": ["UTC", "Asia/Tokyo"],
-        "daily_post_read_budget": [10000, 2500],
+        "monthly_budget": [None, "25.00"],  # from sized to the accounts to $25.00
     }
 
 

@@ -42,3 +42,16 @@ def test_unverified_secondary_addresses_are_forgotten_and_the_rest_stay():
 
     left = apps.get_model("account", "EmailAddress").objects.values_list("email", flat=True)
     assert sorted(left) == ["new@example.com", "old@example.com", "squatter@example.com"]
+
+
+def test_a_chosen_daily_read_budget_becomes_the_dollars_it_allowed_over_a_month():
+    apps = _migrate([("accounts", "0005_audit_post_tracked")])
+    Team = apps.get_model("accounts", "Team")
+    Team.objects.create(name="Kept the default", slug="default", daily_post_read_budget=10_000)
+    Team.objects.create(name="Chose 2,000 a day", slug="chosen", daily_post_read_budget=2_000)
+
+    apps = _migrate([("accounts", "0006_monthly_budget")])
+
+    budgets = dict(apps.get_model("accounts", "Team").objects.values_list("slug", "monthly_budget"))
+    # 2,000 reads a day x 30 days x $0.005; the default becomes the budget sized to the accounts.
+    assert budgets == {"default": None, "chosen": 300}

@@ -1,5 +1,6 @@
 """A person without a team creates one; a person in several teams switches between them."""
 
+from decimal import Decimal
 from http import HTTPStatus
 
 import pytest
@@ -16,7 +17,7 @@ def test_creating_a_team_makes_its_creator_the_owner(client_for):
     client = client_for(user)
     response = client.post(
         reverse("team_create"),
-        {"name": "Growth Team", "time_zone": "Europe/Paris", "daily_post_read_budget": 5000},
+        {"name": "Growth Team", "time_zone": "Europe/Paris", "monthly_budget": "250.50"},
     )
 
     team = Team.objects.get(name="Growth Team")
@@ -24,15 +25,20 @@ def test_creating_a_team_makes_its_creator_the_owner(client_for):
     assert response.url == reverse("team_home", args=[team.slug])
     assert team.slug == "growth-team"
     assert team.time_zone == "Europe/Paris"
-    assert team.daily_post_read_budget == 5000
+    assert team.monthly_budget == Decimal("250.50")
     assert Membership.objects.get(team=team, user=user).role == Role.OWNER
     assert AuditEvent.objects.filter(team=team, verb=AuditEvent.Verb.TEAM_CREATED).count() == 1
+
+
+def test_a_team_left_without_a_budget_gets_one_sized_to_its_accounts(client_for):
+    client_for(UserFactory()).post(reverse("team_create"), {"name": "Growth", "time_zone": "UTC"})
+    assert Team.objects.get(name="Growth").monthly_budget is None  # metrics.spend sizes it
 
 
 def test_team_slugs_stay_unique(client_for):
     TeamFactory(name="Growth", slug="growth")
     client_for(UserFactory()).post(
-        reverse("team_create"), {"name": "Growth", "time_zone": "UTC", "daily_post_read_budget": 1}
+        reverse("team_create"), {"name": "Growth", "time_zone": "UTC", "monthly_budget": "1"}
     )
     assert set(Team.objects.values_list("slug", flat=True)) == {"growth", "growth-2"}
 
@@ -78,13 +84,16 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("daily_post_read_budget", "2147483648", b"less than or equal to 3000000"),
-        ("daily_post_read_budget", "-1", b"greater than or equal to 0"),
+        # X caps a Project at 3,000,000 Post reads a month: $15,000 at $0.005.
+        ("monthly_budget", "15000.01", b"less than or equal to 15000.00"),
+        ("monthly_budget", "-1", b"greater than or equal to 0"),
+        ("monthly_budget", "2147483648", b"less than or equal to 15000.00"),
+        ("monthly_budget", "12.345", b"no more than 2 decimal places"),
         ("name", "Growth\nBcc: everyone@example.com", b"one line of text"),
     ],
 )
 def test_out_of_bounds_team_settings_get_a_message_not_a_500(client_for, field, value, message):
-    data = {"name": "Growth", "time_zone": "UTC", "daily_post_read_budget": "10", field: value}
+    data = {"name": "Growth", "time_zone": "UTC", "monthly_budget": "10", field: value}
     response = client_for(UserFactory()).post(reverse("team_create"), data)
 
     assert response.status_code == HTTPStatus.OK

@@ -1,7 +1,9 @@
 """The Accounts page shows each account's sync health, progress and the day's spend; anyone in
 the team can ask for a refresh and watch its progress."""
 
+import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from http import HTTPStatus
 
 import pytest
@@ -43,15 +45,92 @@ def test_it_shows_last_and_next_sync_and_a_deferral_reason(client_for, team, mem
     assert "120 reads, 3 pages" in content
 
 
-def test_it_shows_reads_today_against_the_budget_and_their_cost(client_for, team, member):
+def _spend_card(content: str) -> str:
+    """The spend card's text, without its markup."""
+    card = content.split('aria-label="X spend"')[1].split("</section>")[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", card.partition(">")[2]).split())
+
+
+def test_it_shows_spend_today_and_this_month_in_dollars_against_the_budget(
+    client_for, team, member
+):
     account = XAccountFactory(team=team)
-    _run(account, outcome=SyncRun.Outcome.SUCCEEDED, billed_post_reads=1500)
-    _run(account, outcome=SyncRun.Outcome.SUCCEEDED, billed_post_reads=500)
-    team.daily_post_read_budget = 8000
+    _run(account, billed_post_reads=1500, estimated_dollars=Decimal("7.50"))
+    _run(account, billed_post_reads=500, estimated_dollars=Decimal("2.50"))
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    SyncRunFactory(account=account, billing_day=yesterday, estimated_dollars=Decimal(3))
+    team.monthly_budget = Decimal("900")
     team.save()
+
+    card = _spend_card(_page(client_for(member), team).content.decode())
+
+    assert "Spent today (UTC " in card and " $10.00 2000 Post reads" in card
+    month = Decimal(10) + (3 if yesterday.month == datetime.now(UTC).month else 0)
+    assert f"This month ${month:.2f} of $900.00" in card
+    assert "the team's budget" in card
+    assert "Projected by the month's end" in card
+
+
+def test_without_a_budget_of_its_own_the_team_has_one_sized_to_its_accounts(
+    client_for, team, admin
+):
+    XAccountFactory(team=team, post_count=100)  # its first sync: 100 reads, $0.50
+    card = _spend_card(_page(client_for(admin), team).content.decode())
+    assert "of $5.00" in card and "a budget sized to the team's accounts" in card
+
+
+def test_each_account_shows_what_its_last_sync_cost(client_for, team, member):
+    account = XAccountFactory(team=team)
+    _run(account, billed_post_reads=84, pages_done=3, estimated_dollars=Decimal("0.420"))
     content = _page(client_for(member), team).content.decode()
-    assert "<strong>2000</strong> of 8000 budgeted" in content
-    assert "$10.00" in content
+    assert "$0.42 · 84 reads, 3 pages" in content
+
+
+def test_before_connecting_an_admin_sees_what_a_first_sync_costs(client_for, team, admin, member):
+    team.monthly_budget = Decimal("10")
+    team.save()
+    content = _page(client_for(admin), team).content.decode()
+    assert "up to 3,200: <strong>up to $16.00</strong>, once" in content
+    assert "the first sync waits until the budget covers it" in content  # $10 < $16
+    assert "up to $16.00" not in _page(client_for(member), team).content.decode()
+    team.monthly_budget = Decimal("16")
+    team.save()
+    assert "waits until the budget covers it" not in _page(client_for(admin), team).content.decode()
+    team.monthly_budget = None  # sized to the accounts: it grows with the account connected
+    team.save()
+    assert "waits until the budget covers it" not in _page(client_for(admin), team).content.decode()
+
+
+def test_admins_are_warned_when_the_month_would_reach_the_budget(client_for, team, admin, member):
+    account = XAccountFactory(team=team)
+    team.monthly_budget = Decimal("12")
+    team.save()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    SyncRunFactory(account=account, billing_day=yesterday, estimated_dollars=Decimal("0.10"))
+    _run(account, estimated_dollars=Decimal("0.10"))  # 10 cents a day: $3.10 a month at most
+    assert 'data-warning="budget"' not in _page(client_for(admin), team).content.decode()
+
+    _run(account, estimated_dollars=Decimal("12"))  # a first sync, say
+
+    content = _page(client_for(admin), team).content.decode()
+    assert 'data-warning="budget"' in content
+    assert "reach its X budget of $12.00 before the month ends" in content
+    assert 'data-warning="budget"' not in _page(client_for(member), team).content.decode()
+
+
+def test_admins_are_warned_when_the_project_would_reach_xs_monthly_cap(client_for, team, admin):
+    account = XAccountFactory(team=team)
+    team.monthly_budget = Decimal("15000")
+    team.save()
+    _run(account, billed_post_reads=1000)  # at most 24,000 a day, whatever the hour
+    assert 'data-warning="project-cap"' not in _page(client_for(admin), team).content.decode()
+
+    # Other teams of this Quartile share its X Project, and its cap.
+    SyncRunFactory(billing_day=datetime.now(UTC).date(), billed_post_reads=2_999_000)
+
+    content = _page(client_for(admin), team).content.decode()
+    assert 'data-warning="project-cap"' in content
+    assert "past X's cap of 3,000,000 Post reads a month" in content
 
 
 def test_a_member_asks_for_a_refresh_and_a_claim_is_taken(

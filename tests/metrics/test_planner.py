@@ -83,6 +83,17 @@ def test_when_the_budget_runs_short_old_posts_are_skipped_first():
     assert result.skipped_for_budget == 40
 
 
+def test_on_short_days_old_posts_take_turns_longest_unread_first():
+    long_ago = posts(5, age=timedelta(days=90), refreshed=NOW - timedelta(days=6), start=10)
+    yesterday = posts(5, age=timedelta(days=60), refreshed=NOW - timedelta(days=1), start=500)
+    never = posts(2, age=timedelta(days=200), start=1)
+    result = plan(yesterday + long_ago + never, budget=7)
+    asked = {int(i) for b in result.batches for i in b.ids}
+    # Never read, then read 6 days ago; the newest, read yesterday, wait for another day.
+    assert asked == {1, 2, 10, 11, 12, 13, 14}
+    assert result.skipped_for_budget == 5
+
+
 def test_a_post_already_read_today_costs_nothing_more():
     old = posts(20, age=timedelta(days=90), read_on=TODAY, refreshed=NOW - timedelta(days=2))
     assert sum(len(b.ids) for b in plan(old, budget=0).batches) == 20

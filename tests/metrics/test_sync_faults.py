@@ -174,21 +174,6 @@ def test_running_a_sync_twice_duplicates_nothing(x_sandbox, frozen, team):
     assert PostSnapshot.objects.count() == snapshots
 
 
-def test_the_daily_read_budget_skips_old_posts_first(x_sandbox, frozen, team):
-    account = sandbox_account(x_sandbox, team, BRAND)
-    run_sync(account)
-    # Tomorrow (a new UTC billing day) with a budget that covers the young Posts only.
-    x_sandbox.set_clock(frozen + timedelta(days=1, minutes=1))
-    young = Post.objects.filter(account=account, created_at__gt=frozen - timedelta(days=29)).count()
-    team.daily_post_read_budget = young + 5
-    team.save()
-
-    run = run_sync(account)
-
-    assert run.billed_post_reads <= team.daily_post_read_budget
-    assert "wait for tomorrow's read budget" in run.error
-
-
 def test_a_second_delivery_of_one_claim_does_not_sync_at_the_same_time(x_sandbox, frozen, team):
     account = sandbox_account(x_sandbox, team, SMALL)
     claim = scheduler.claim_account(account.pk, due_only=False)
