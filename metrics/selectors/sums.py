@@ -123,8 +123,12 @@ def _merge(groups: Iterable[ContextSums]) -> ContextSums:
     return merged
 
 
-def _value_chunks(rows: QuerySet, names: Sequence[str], chunk_size: int) -> Iterator[list]:
-    """The tuples of a `values_list` query, in chunks, from a server-side cursor.
+def _value_chunks(
+    rows: QuerySet, names: Sequence[str], chunk_size: int, *, server_side: bool = True
+) -> Iterator[list]:
+    """The tuples of a `values_list` query, in chunks, from a server-side cursor (or, for a
+    result small enough to hold, a plain one: PostgreSQL plans a cursor's query without
+    parallel workers, and a grouped sum over many rows wants them).
 
     On PostgreSQL the rows come straight from psycopg, whose loaders already give Python values,
     without Django's per-row converters: a large export spends its time writing, not converting.
@@ -135,7 +139,7 @@ def _value_chunks(rows: QuerySet, names: Sequence[str], chunk_size: int) -> Iter
             yield chunk
         return
     sql, params = rows.query.sql_with_params()
-    with connection.chunked_cursor() as cursor:
+    with connection.chunked_cursor() if server_side else connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         pick = itemgetter(*(columns.index(name) for name in names))
@@ -170,7 +174,9 @@ def _daily_grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, ...]
     # Read by position: thousands of rows of 40 sums each, where dicts per row would cost more
     # than the query.
     late: dict[tuple, dict[str, tuple]] = defaultdict(dict)  # key -> context -> late sums
-    for values in (v for chunk in _value_chunks(flat, columns, 5000) for v in chunk):
+    # Days x accounts groups at most: a result to hold, from a query that may go parallel.
+    chunks = _value_chunks(flat, columns, 5000, server_side=False)
+    for values in (v for chunk in chunks for v in chunk):
         key, context = tuple(values[:k]), values[k]
         sums = out[key]
         sums[context] = dict(zip(names, values[gain], strict=True))
@@ -206,7 +212,8 @@ def _lifetime_grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, .
     out: dict[tuple, ContextSums] = defaultdict(dict)
     split_public: dict[tuple, dict[str, int | None]] = {}
     k = len(keys)
-    for row in (r for chunk in _value_chunks(grouped, columns, 5000) for r in chunk):
+    chunks = _value_chunks(grouped, columns, 5000, server_side=False)
+    for row in (r for chunk in chunks for r in chunk):
         key, context, is_split = tuple(row[:k]), row[k], row[k + 1]
         values = dict(zip(names, row[k + 2 :], strict=True))
         sums = out[key]
