@@ -528,19 +528,21 @@ def _migrate() -> None:
 
 def _keep_rankings(info: dict) -> None:
     """What each account's last sync leaves besides its rows: its Top Posts over the preset
-    periods ending today (`warm_top_posts`). Ranked again when kept for another day."""
+    periods ending today (`warm_top_posts`). Ranked again when kept for another day or state."""
     import time
 
     from accounts.models import XAccount
     from metrics.models import TopPostsRanking
-    from metrics.selectors import team_today, warm_top_posts
+    from metrics.selectors import account_version, team_today, warm_top_posts
 
     accounts = list(XAccount.objects.filter(team__slug=info["team_slug"]).select_related("team"))
     if not accounts:
         return
     today = team_today(accounts[0].team)
-    current = set(TopPostsRanking.objects.filter(end=today).values_list("account_id", flat=True))
-    stale = [a for a in accounts if a.pk not in current]
+    kept = dict(TopPostsRanking.objects.filter(end=today).values_list("account_id", "sync_state"))
+    # An account whose state moved since (a measurement "after a sync" moves it) is ranked
+    # again, as its sync would have done.
+    stale = [a for a in accounts if kept.get(a.pk) != account_version(a)]
     started = time.perf_counter()
     for account in stale:
         warm_top_posts(account=account)
