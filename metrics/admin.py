@@ -5,6 +5,7 @@ from django.contrib import admin
 from metrics.models import (
     AccountDaily,
     AccountMediaDaily,
+    AccountSyncDay,
     Media,
     MediaDaily,
     MediaMetrics,
@@ -74,6 +75,7 @@ for model in (
     MediaDaily,
     AccountDaily,
     AccountMediaDaily,
+    AccountSyncDay,
     TopPostsRanking,
 ):
     admin.site.register(model, ReadOnlyAdmin)

@@ -383,3 +383,26 @@ class TopPostsRanking(models.Model):
 
     def __str__(self) -> str:
         return f"Top Posts of {self.account} from {self.start} to {self.end}"
+
+
+class AccountSyncDay(models.Model):
+    """How an account's syncs went on one final team day (`selectors.cache.final_until`):
+    whether one saved readings, and the outcomes of those that started. Written once, by the
+    first page that needs the day, from `SyncRun`: a final day's runs have all ended, so the
+    coverage of a long period reads days x accounts rows instead of every run again."""
+
+    account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
+    time_zone = models.CharField(max_length=64)  # the team's, whose day `day` is
+    day = models.DateField()
+    covered = models.BooleanField()  # a sync succeeded or saved a page
+    outcomes = models.CharField(max_length=200, blank=True)  # sorted, comma-separated
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "time_zone", "day"], name="accountsyncday_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"syncs of {self.account} on {self.day}"

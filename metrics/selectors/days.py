@@ -6,7 +6,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db.models import BigIntegerField, Case, F, Q, Value, When
@@ -18,6 +18,7 @@ from metrics.models import (
     POST_COUNTS,
     AccountDaily,
     AccountMediaDaily,
+    AccountSyncDay,
     MediaDaily,
     PostDaily,
     SyncRun,
@@ -176,10 +177,63 @@ def _read_days(
 
 def _sync_outcomes(scope: Scope, period: Period, account_ids: Sequence[int] | None = None):
     """Which account-days a sync covered (it succeeded or saved a page), and the outcomes of
-    every sync started that day (team time)."""
+    every sync started that day (team time). Final days come from `AccountSyncDay`, the
+    others from the runs themselves."""
+    ids = list(scope.account_ids if account_ids is None else account_ids)
+    covered: set[tuple[int, date]] = set()
+    outcomes: dict[tuple[int, date], set[str]] = defaultdict(set)
+    final = final_until(scope.team)
+    if period.start <= final:
+        final_days = Period(period.start, min(final, period.end))
+        _final_sync_days(scope, final_days, ids, covered, outcomes)
+    if period.end > final:
+        live = Period(max(period.start, final + timedelta(days=1)), period.end)
+        _read_sync_runs(scope, live, ids, covered, outcomes)
+    return covered, outcomes
+
+
+def _final_sync_days(scope: Scope, period: Period, ids: Sequence[int], covered, outcomes) -> None:
+    """`_sync_outcomes` of final days: the days kept, and the others read from the runs once
+    and kept (every account-day of the period gets a row, a day without syncs too)."""
+    tz = scope.team.time_zone
+    kept = AccountSyncDay.objects.filter(
+        account_id__in=ids, time_zone=tz, day__gte=period.start, day__lte=period.end
+    ).values_list("account_id", "day", "covered", "outcomes")
+    have = set()
+    for account_id, day, was_covered, kept_outcomes in kept:
+        have.add((account_id, day))
+        if was_covered:
+            covered.add((account_id, day))
+        if kept_outcomes:
+            outcomes[account_id, day].update(kept_outcomes.split(","))
+    missing = [(a, day) for a in ids for day in period.days() if (a, day) not in have]
+    if not missing:
+        return
+    span = Period(min(day for _, day in missing), max(day for _, day in missing))
+    read_covered: set[tuple[int, date]] = set()
+    read_outcomes: dict[tuple[int, date], set[str]] = defaultdict(set)
+    _read_sync_runs(scope, span, sorted({a for a, _ in missing}), read_covered, read_outcomes)
+    AccountSyncDay.objects.bulk_create(
+        [
+            AccountSyncDay(
+                account_id=a, time_zone=tz, day=day, covered=(a, day) in read_covered,
+                outcomes=",".join(sorted(read_outcomes.get((a, day), ()))),
+            )
+            for a, day in missing
+        ],
+        ignore_conflicts=True,  # another page wrote the same days meanwhile: the same rows
+    )  # fmt: skip
+    for pair in missing:
+        if pair in read_covered:
+            covered.add(pair)
+        if pair in read_outcomes:
+            outcomes[pair].update(read_outcomes[pair])
+
+
+def _read_sync_runs(scope: Scope, period: Period, ids: Sequence[int], covered, outcomes) -> None:
+    """`_sync_outcomes` from the runs that started in the period, into `covered`/`outcomes`."""
     start, end = scope.bounds(period)
     succeeded = Q(outcome=SyncRun.Outcome.SUCCEEDED) | Q(pages_done__gt=0)
-    ids = scope.account_ids if account_ids is None else account_ids
     runs = (
         SyncRun.objects.filter(account_id__in=ids, started_at__gte=start, started_at__lt=end)
         .annotate(
@@ -190,10 +244,7 @@ def _sync_outcomes(scope: Scope, period: Period, account_ids: Sequence[int] | No
         .distinct()
         .order_by()
     )
-    covered: set[tuple[int, date]] = set()
-    outcomes: dict[tuple[int, date], set[str]] = defaultdict(set)
     for account_id, day, outcome, ok in runs:
         if ok:
             covered.add((account_id, day))
         outcomes[account_id, day].add(outcome)
-    return covered, outcomes
