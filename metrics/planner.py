@@ -63,6 +63,8 @@ class LookupBatch:
     group: str  # "young" | "promoted" | "old" | "edits"
     metrics: MetricGroup
     ids: tuple[str, ...]
+    # The Post reads X can bill for it at most (those not read yet today); None: unknown.
+    billed_at_most: int | None = None
 
 
 @dataclass
@@ -76,12 +78,22 @@ def private_cutoff(now: datetime) -> datetime:
     return now - PRIVATE_WINDOW + PRIVATE_WINDOW_MARGIN
 
 
-def batches(group: str, metrics: MetricGroup, ids: Iterable[int]) -> list[LookupBatch]:
-    """ceil(n / 100) batches, newest Posts first."""
-    ordered = [str(x) for x in sorted(set(ids), reverse=True)]
+def batches(
+    group: str, metrics: MetricGroup, ids: Iterable[int], *, billed: set[int] | None = None
+) -> list[LookupBatch]:
+    """ceil(n / 100) batches, newest Posts first. `billed`: the ids X would bill today."""
+    ordered = sorted(set(ids), reverse=True)
+    chunks = [
+        ordered[i : i + MAX_IDS_PER_LOOKUP] for i in range(0, len(ordered), MAX_IDS_PER_LOOKUP)
+    ]
     return [
-        LookupBatch(group, metrics, tuple(ordered[i : i + MAX_IDS_PER_LOOKUP]))
-        for i in range(0, len(ordered), MAX_IDS_PER_LOOKUP)
+        LookupBatch(
+            group,
+            metrics,
+            tuple(str(x) for x in chunk),
+            None if billed is None else sum(1 for x in chunk if x in billed),
+        )
+        for chunk in chunks
     ]
 
 
@@ -130,8 +142,9 @@ def plan_lookups(
     )
     old_kept, _ = _within_budget(longest_unread_first, budget, billing_day)
     plan = LookupPlan(skipped_for_budget=len(young) + len(old) - len(young_kept) - len(old_kept))
-    plan.batches += batches("young", PRIVATE, (p.x_post_id for p in young_kept))
-    plan.batches += batches("old", PUBLIC, (p.x_post_id for p in old_kept))
+    billed = {p.x_post_id for p in (*young_kept, *old_kept) if p.last_read_on != billing_day}
+    plan.batches += batches("young", PRIVATE, (p.x_post_id for p in young_kept), billed=billed)
+    plan.batches += batches("old", PUBLIC, (p.x_post_id for p in old_kept), billed=billed)
     return plan
 
 

@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
@@ -95,20 +96,38 @@ def monthly_budget(team: Team, *, day: date | None = None) -> Decimal:
     return default_monthly_budget(team, day=day)
 
 
+def _month_so_far(team_id: int, day: date) -> tuple[Decimal, Decimal]:
+    """The team's dollars in `day`'s month before `day`, and on `day`: one query over its
+    syncs and lookups."""
+
+    def dollars(model, days: Q) -> Coalesce:
+        rows = model.objects.filter(days, team=OuterRef("pk")).order_by().values("team")
+        return Coalesce(
+            Subquery(rows.annotate(total=Sum("estimated_dollars")).values("total")),
+            Decimal(0),
+            output_field=DecimalField(max_digits=14, decimal_places=3),
+        )
+
+    before = Q(billing_day__gte=pricing.month_start(day), billing_day__lt=day)
+    on_day = Q(billing_day=day)
+    return (
+        Team.objects.filter(pk=team_id)
+        .annotate(
+            before=dollars(SyncRun, before) + dollars(PostLookup, before),
+            on_day=dollars(SyncRun, on_day) + dollars(PostLookup, on_day),
+        )
+        .values_list("before", "on_day")
+        .get()
+    )
+
+
 def allowance(team: Team, *, day: date, budget: Decimal | None = None) -> pricing.Allowance:
     """What the month's budget allows on `day` (`budget`: the month's, when already known)."""
     budget = monthly_budget(team, day=day) if budget is None else budget
-    before = today = Decimal(0)
-    for model in (SyncRun, PostLookup):  # one query each: the month before `day`, and `day`
-        sums = model.objects.filter(
-            team=team, billing_day__gte=pricing.month_start(day), billing_day__lte=day
-        ).aggregate(
-            before=Sum("estimated_dollars", filter=Q(billing_day__lt=day)),
-            today=Sum("estimated_dollars", filter=Q(billing_day=day)),
-        )
-        before += sums["before"] or 0
-        today += sums["today"] or 0
-    return pricing.Allowance(budget=budget, day=day, spent_before_today=before, spent_today=today)
+    before, on_day = _month_so_far(team.pk, day)
+    return pricing.Allowance(
+        budget=budget, day=day, spent_before_today=Decimal(before), spent_today=Decimal(on_day)
+    )
 
 
 def reserve(*, run: SyncRun, dollars: Decimal, budget: Decimal, day: date) -> bool:
@@ -117,6 +136,8 @@ def reserve(*, run: SyncRun, dollars: Decimal, budget: Decimal, day: date) -> bo
     if not dollars:
         return True
     with transaction.atomic():
+        # Its own statement: the sums below are read after the lock is granted, so they see
+        # what the sync that held it committed (PostgreSQL, READ COMMITTED).
         Team.objects.select_for_update().only("pk").get(pk=run.team_id)
         left = allowance(run.team, day=day, budget=budget).month_left
         if left is not None and dollars > left:

@@ -390,16 +390,15 @@ def _timeline(
         max_results=size,
         **params,
     )
-    read_any = False
-    while True:
+    page = None
+    while page is None or page.meta.next_token:  # X's last page names no next one
         if not _reserve(state, size * price):
-            state.needs_backfill = gap_if_stopped and read_any
+            state.needs_backfill = gap_if_stopped and page is not None
             raise BudgetSpent(spent_message)
         page = next(pages, None)
         if page is None:
             _unreserve(state)
             return
-        read_any = True
         yield page
 
 
@@ -442,12 +441,15 @@ def _post_states(account: XAccount) -> list[PostState]:
 
 def _lookup(state: _Run, batch: LookupBatch) -> StoredPage | None:
     """One id batch, if the month pays for it (None: skipped for the budget)."""
-    already = Post.objects.filter(
-        account=state.account,
-        x_post_id__in=[int(x) for x in batch.ids],
-        last_read_on=state.run.billing_day,
-    ).count()  # X bills a Post once per UTC day: these cost nothing more
-    if not _reserve(state, pricing.post_reads_cost(len(batch.ids) - already)):
+    billed = batch.billed_at_most
+    if billed is None:
+        already = Post.objects.filter(
+            account=state.account,
+            x_post_id__in=[int(x) for x in batch.ids],
+            last_read_on=state.run.billing_day,
+        ).count()  # X bills a Post once per UTC day: these cost nothing more
+        billed = len(batch.ids) - already
+    if not _reserve(state, pricing.post_reads_cost(billed)):
         return None
     page = state.client.lookup_posts(ids=batch.ids, metrics=batch.metrics)
     return _store(state, page, batch.metrics, asked_ids=batch.ids)

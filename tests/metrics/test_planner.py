@@ -96,7 +96,18 @@ def test_on_short_days_old_posts_take_turns_longest_unread_first():
 
 def test_a_post_already_read_today_costs_nothing_more():
     old = posts(20, age=timedelta(days=90), read_on=TODAY, refreshed=NOW - timedelta(days=2))
-    assert sum(len(b.ids) for b in plan(old, budget=0).batches) == 20
+    result = plan(old, budget=0)
+    assert sum(len(b.ids) for b in result.batches) == 20
+    assert [b.billed_at_most for b in result.batches] == [0]
+
+
+def test_each_batch_says_how_many_of_its_posts_x_can_bill_today():
+    read_today = posts(30, age=timedelta(days=2), read_on=TODAY, start=1)
+    unread = posts(90, age=timedelta(days=2), start=1000)
+    result = plan(read_today + unread)
+    # Newest first: 90 unread and 10 read today, then 20 read today.
+    assert [(len(b.ids), b.billed_at_most) for b in result.batches] == [(100, 90), (20, 0)]
+    assert promoted_batches({5})[0].billed_at_most is None  # the sync asks the store
 
 
 def test_promoted_metrics_are_asked_only_for_promoted_posts():

@@ -7,10 +7,9 @@ from xapi import pricing
 
 
 def test_the_price_list_is_xs_pay_per_use_one():
-    assert pricing.POST_READ == Decimal("0.005")
-    assert pricing.USER_READ == Decimal("0.010")
-    assert pricing.OWNED_READ == Decimal("0.001")
-    assert pricing.MONTHLY_POST_READ_CAP == 3_000_000
+    prices = (pricing.POST_READ, pricing.USER_READ, pricing.OWNED_READ)
+    assert prices == (Decimal("0.005"), Decimal("0.010"), Decimal("0.001"))
+    assert (pricing.MONTHLY_POST_READ_CAP, pricing.TIMELINE_REACH) == (3_000_000, 3200)
 
 
 def test_owned_reads_are_only_the_app_owners_own_timeline():
