@@ -497,7 +497,7 @@ def prepare() -> dict:
     if info is not None:
         print(f"Reusing {name} (seeded at scale {info['scale']}).")
         _migrate()
-        _keep_rankings(info)
+        _keep_reads(info)
         return info
     print(f"Seeding {name} at scale {scale()}…", flush=True)
     from django.core.cache import cache
@@ -510,7 +510,7 @@ def prepare() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_seed (info jsonb)")
         cursor.execute("INSERT INTO bench_seed VALUES (%s)", [json.dumps(info)])
-    _keep_rankings(info)
+    _keep_reads(info)
     print(
         f"Seeded {seeded.accounts} accounts, {seeded.posts:,} Posts, "
         f"{seeded.snapshots + seeded.media_snapshots:,} snapshots, {seeded.dailies:,} Post "
@@ -526,29 +526,35 @@ def _migrate() -> None:
     call_command("migrate", verbosity=0)
 
 
-def _keep_rankings(info: dict) -> None:
-    """What each account's last sync leaves besides its rows: its Top Posts over the preset
-    periods ending today (`warm_top_posts`). Ranked again when kept for another day or state."""
+def _keep_reads(info: dict) -> None:
+    """What each account's last sync leaves besides its rows: its part of the Overview's
+    preset views ending today (`warm_reads`). Prepared again for an account whose kept reads
+    are for another day or state (a measurement "after a sync" moves its state)."""
     import time
 
     from accounts.models import XAccount
-    from metrics.models import TopPostsRanking
-    from metrics.selectors import account_version, team_today, warm_top_posts
+    from metrics.models import KeptRead
+    from metrics.selectors import account_version, team_accounts, team_today, warm_reads
 
-    accounts = list(XAccount.objects.filter(team__slug=info["team_slug"]).select_related("team"))
-    if not accounts:
+    team = XAccount.objects.filter(team__slug=info["team_slug"]).first()
+    if team is None:
         return
-    today = team_today(accounts[0].team)
-    kept = dict(TopPostsRanking.objects.filter(end=today).values_list("account_id", "sync_state"))
-    # An account whose state moved since (a measurement "after a sync" moves it) is ranked
-    # again, as its sync would have done.
+    accounts = team_accounts(team=team.team)  # as pages see them: their sync state
+    today = team_today(team.team).isoformat()
+    kept = {
+        pk: state
+        for pk, state, key in KeptRead.objects.filter(kind="top-posts").values_list(
+            "account_id", "sync_state", "key"
+        )
+        if today in key
+    }
     stale = [a for a in accounts if kept.get(a.pk) != account_version(a)]
     started = time.perf_counter()
     for account in stale:
-        warm_top_posts(account=account)
+        warm_reads(account=account)
     if stale:
         print(
-            f"Kept the Top Posts of {len(stale)} accounts as their syncs would, in "
+            f"Kept the page reads of {len(stale)} accounts as their syncs would, in "
             f"{time.perf_counter() - started:.1f}s."
         )
 

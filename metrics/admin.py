@@ -6,6 +6,7 @@ from metrics.models import (
     AccountDaily,
     AccountMediaDaily,
     AccountSyncDay,
+    KeptRead,
     Media,
     MediaDaily,
     MediaMetrics,
@@ -17,7 +18,6 @@ from metrics.models import (
     PostMetrics,
     PostSnapshot,
     SyncRun,
-    TopPostsRanking,
 )
 
 
@@ -76,6 +76,6 @@ for model in (
     AccountDaily,
     AccountMediaDaily,
     AccountSyncDay,
-    TopPostsRanking,
+    KeptRead,
 ):
     admin.site.register(model, ReadOnlyAdmin)

@@ -359,30 +359,26 @@ class AccountMediaDaily(
     """`AccountDaily` for the account's videos (`MediaDaily`)."""
 
 
-class TopPostsRanking(models.Model):
-    """An account's Top Posts over a period ending on a team day, in the Overview's default
-    order, as the sync that last wrote the account left them (`warm_top_posts`): the first
-    page view reads them instead of ranking every Post, even with empty caches. Exact for the
-    sync state it names (`sync_state`): any later write to the account moves that state."""
+class KeptRead(models.Model):
+    """One account's part of a page read, as the sync that last wrote the account prepared it
+    (`selectors.warm_reads`): the first page views after a sync read it instead of computing
+    it, even with empty caches. Exact for the sync state it names (`sync_state`): any later
+    write to the account moves that state, and then it is never read."""
 
     account = models.ForeignKey(XAccount, on_delete=models.CASCADE, related_name="+")
-    time_zone = models.CharField(max_length=64)  # the team's, whose days `start` and `end` are
-    start = models.DateField()
-    end = models.DateField()
+    kind = models.CharField(max_length=40)  # which read ("top-posts", "created-sums", ...)
+    key = models.CharField(max_length=255)  # its time zone, Posts and parameters
     sync_state = models.CharField(max_length=120)  # `selectors.cache.account_version`
-    entries = models.JSONField()  # [[post id, rank], ...]: the first Posts, in order
-    posts = models.PositiveIntegerField()  # the account's Posts in the period
+    value = models.BinaryField()  # pickled: written and read by this code only
     written_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["account", "time_zone", "start", "end"], name="toppostsranking_unique"
-            )
+            models.UniqueConstraint(fields=["account", "kind", "key"], name="keptread_unique")
         ]
 
     def __str__(self) -> str:
-        return f"Top Posts of {self.account} from {self.start} to {self.end}"
+        return f"{self.kind} of {self.account} ({self.key})"
 
 
 class AccountSyncDay(models.Model):

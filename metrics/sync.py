@@ -205,12 +205,13 @@ def sync_account(*, account_id: int, claim: str) -> SyncRun | None:
 
 
 def _warm_reads(account_id: int) -> None:
-    """Rank the account's Top Posts for the next page view, here rather than in it. Like the
-    statistics above, it only speeds up reads: a failure is logged, never the sync's."""
+    """Prepare the account's part of the next page views (`selectors.warm_reads`), here rather
+    than in them. Like the statistics above, it only speeds up reads: a failure is logged,
+    never the sync's."""
     try:
-        selectors.warm_top_posts(account=XAccount.objects.select_related("team").get(pk=account_id))
+        selectors.warm_reads(account=XAccount.objects.select_related("team").get(pk=account_id))
     except Exception:
-        logger.exception("could not prepare the Top Posts of X account %s", account_id)
+        logger.exception("could not prepare the page reads of X account %s", account_id)
 
 
 def _refresh_planner_statistics(account_id: int) -> None:

@@ -77,7 +77,6 @@ from metrics.selectors.posts import (
     post_table_sql,
     posts_in,
     top_posts,
-    warm_top_posts,
 )
 from metrics.selectors.rows import (
     AccountState,
@@ -128,6 +127,7 @@ from metrics.selectors.videos import (
     top_videos,
     video_rows,
 )
+from metrics.selectors.warm import warm_reads
 
 __all__ = [
     "AFTER_30",
@@ -219,5 +219,5 @@ __all__ = [
     "top_videos",
     "video_funnel",
     "video_rows",
-    "warm_top_posts",
+    "warm_reads",
 ]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 import time as clock
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -13,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
+from metrics.models import KeptRead
 from metrics.selectors.scope import Scope
 
 # --- Account-days: what each account gained each day, and whether it synced ----------------
@@ -34,13 +38,17 @@ RUNNING_AT_MOST = timedelta(hours=1)
 
 
 def account_version(account: XAccount) -> str:
-    """Changes whenever a sync of the account writes: it ran, is running, or was rescheduled."""
+    """Changes whenever something writes the account's data: a sync ran (even one that failed
+    halfway), is running, or was rescheduled, or an admin tracked a Post. From an account of
+    `team_accounts`, whose annotations it reads."""
     return ":".join(
         str(value.timestamp() if isinstance(value, datetime) else value)
         for value in (
             account.last_synced_at,
             account.next_sync_at,
             getattr(account, "running_pages_done", None),
+            getattr(account, "latest_run_id", None),
+            getattr(account, "latest_lookup_id", None),
         )
     )
 
@@ -181,6 +189,59 @@ def _last_tick(history: Mapping) -> int:
     return max((tick for tick, _ in history["revisions"]), default=history["floor"])
 
 
+# --- Reads kept by the sync ------------------------------------------------------------------
+#
+# After a sync, its worker computes the account's part of the Overview's preset views
+# (`warm_reads`) and keeps it in the database under the account's new sync state: the first
+# page views read those rows, even after a cache flush or a deploy, instead of computing every
+# account's part. Only the worker writes them; a page reads them.
+
+_keeping: ContextVar[bool] = ContextVar("keeping_reads", default=False)
+
+
+@contextmanager
+def keeping_reads() -> Iterator[None]:
+    """Within: `_per_account` reads marked `kept` are computed afresh and kept."""
+    token = _keeping.set(True)
+    try:
+        yield
+    finally:
+        _keeping.reset(token)
+
+
+def _kept_key(scope: Scope, parts: tuple) -> str:
+    return ":".join(str(p) for p in (scope.team.time_zone, scope.posts, *parts))
+
+
+def _kept_values(scope: Scope, kind: str, parts: tuple, accounts) -> dict[int, object]:
+    """The values the accounts' syncs kept for this read, where their state has not moved."""
+    states = {a.pk: account_version(a) for a in accounts}
+    rows = KeptRead.objects.filter(
+        account_id__in=list(states), kind=kind, key=_kept_key(scope, parts)
+    ).values_list("account_id", "sync_state", "value")
+    return {pk: pickle.loads(value) for pk, state, value in rows if states[pk] == state}  # noqa: S301 (written by _keep only)
+
+
+def _keep(scope: Scope, kind: str, parts: tuple, values: Mapping[int, object]) -> None:
+    states = {a.pk: account_version(a) for a in scope.accounts}
+    key = _kept_key(scope, parts)
+    KeptRead.objects.bulk_create(
+        [
+            KeptRead(account_id=pk, kind=kind, key=key, sync_state=states[pk],
+                     value=pickle.dumps(value), written_at=timezone.now())
+            for pk, value in values.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["account", "kind", "key"],
+        update_fields=["sync_state", "value", "written_at"],
+    )  # fmt: skip
+
+
+def forget_kept_reads(*, account: XAccount) -> None:
+    """After `warm_reads`: what the account's earlier states kept (other days' periods)."""
+    KeptRead.objects.filter(account=account).exclude(sync_state=account_version(account)).delete()
+
+
 def _per_account(
     scope: Scope,
     kind: str,
@@ -189,13 +250,17 @@ def _per_account(
     *,
     empty: object,
     final: bool = False,
+    kept: bool = False,
 ) -> dict[int, object]:
     """One value per account in scope: from the cache, or `compute` over the accounts that
     are not cached (a sub-scope) in one go. Cached under each account's sync state, or for
     long when `final` (nothing can change it any more but a reading that splits its gain back
-    into the period: checked against the account's history revisions)."""
+    into the period: checked against the account's history revisions). `kept` (live values
+    only): what the accounts' syncs kept is read before computing (`warm_reads`)."""
+    kept = kept and not final
     keys = {a.pk: _cache_key(scope, kind, a, *parts, final=final) for a in scope.accounts}
-    cached = cache.get_many(list(keys.values()))
+    keeping = kept and _keeping.get()
+    cached = {} if keeping else cache.get_many(list(keys.values()))
     if final:
         histories = Histories.of(scope.account_ids)
         values = {
@@ -208,9 +273,16 @@ def _per_account(
     else:
         values = {pk: cached[key] for pk, key in keys.items() if key in cached}
     stale = tuple(a for a in scope.accounts if a.pk not in values)
+    if stale and kept and not keeping:
+        found = _kept_values(scope, kind, parts, stale)
+        cache.set_many({keys[pk]: v for pk, v in found.items()}, timeout=LIVE_CACHE_SECONDS)
+        values.update(found)
+        stale = tuple(a for a in stale if a.pk not in found)
     if stale:
         computed = compute(replace(scope, accounts=stale))
         fresh = {a.pk: computed.get(a.pk, empty) for a in stale}
+        if keeping:
+            _keep(replace(scope, accounts=stale), kind, parts, fresh)
         if final:
             stored = {keys[pk]: (histories.stamp, value) for pk, value in fresh.items()}
             cache.set_many(stored, timeout=FINAL_CACHE_SECONDS)

@@ -57,6 +57,11 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
     if not days or not scope.accounts:
         return {}
     final = final_until(scope.team)
+    if not scope.all_posts:
+        # Some of the Posts: read each time. Which Posts count can change on any final day
+        # without a revision of it (X marks a Post paid afterwards), so nothing is kept.
+        fresh = _read_days(scope, scope.accounts, Period(days[0], days[-1]), merged_until=today)
+        return {day: by_account[MERGED] for day, by_account in fresh.items()}
     final_days = [day for day in days if day <= final]
     live_days = [day for day in days if day > final]
     accounts = ",".join(str(pk) for pk in sorted(scope.account_ids))

@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Team, XAccount
-from metrics.models import SyncRun
+from metrics.models import PostLookup, SyncRun
 from metrics.selectors.cache import RUNNING_AT_MOST
 from metrics.selectors.rows import AccountState, Freshness
 from metrics.selectors.scope import Scope
@@ -29,10 +29,17 @@ def team_accounts(*, team: Team, account_ids: Sequence[int] | None = None) -> li
     accounts = XAccount.objects.filter(team=team)
     if account_ids is not None:
         accounts = accounts.filter(pk__in=account_ids)
+    # Through the (account, started_at) index: ordered by id, PostgreSQL walks every run.
+    latest_run = SyncRun.objects.filter(account=OuterRef("pk")).order_by("-started_at", "-pk")
+    latest_lookup = PostLookup.objects.filter(account=OuterRef("pk")).order_by("-requested_at")
     return list(
         accounts.annotate(
             running_pages_done=Subquery(running.values("pages_done")[:1]),
             running_pages_planned=Subquery(running.values("pages_planned")[:1]),
+            # Part of its sync state (`account_version`): a sync that failed halfway, or a
+            # Post an admin tracked, wrote without moving the account's own fields.
+            latest_run_id=Subquery(latest_run.values("pk")[:1]),
+            latest_lookup_id=Subquery(latest_lookup.values("pk")[:1]),
         ).order_by("username")
     )
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -27,12 +27,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, NullIf, RowNumber
 
-from metrics.models import Context, Post, PostDaily, PostMedia, TopPostsRanking, post_url
+from metrics.models import Context, Post, PostDaily, PostMedia, post_url
 from metrics.selectors.cache import (
     LIVE_CACHE_SECONDS,
     _per_account,
     _scope_key,
-    account_version,
     final_until,
 )
 from metrics.selectors.catalogue import (
@@ -43,7 +42,7 @@ from metrics.selectors.catalogue import (
     MetricInfo,
 )
 from metrics.selectors.rows import MetricValues, PostRow, _add
-from metrics.selectors.scope import Period, PeriodMode, PostKind, Scope, team_today
+from metrics.selectors.scope import PeriodMode, PostKind, Scope
 from metrics.selectors.sums import (
     AFTER_30,
     UNSPLIT_CONTEXTS,
@@ -412,50 +411,9 @@ def top_posts(*, scope: Scope, sort: PostSort, limit: int) -> tuple[list[PostRow
     return found
 
 
-# The Overview's Top Posts and its preset periods: what `warm_top_posts` prepares.
+# The Overview's Top Posts and its preset periods: what `warm_reads` prepares.
 TOP_POSTS = 20
 PRESET_DAYS = (7, 28, 90)
-
-
-def warm_top_posts(*, account) -> None:
-    """After a sync of `account`: its Top Posts rankings over the preset periods (activity,
-    default order), kept in the database under its new sync state (and cached), so that the
-    next page view reads them instead of ranking the account's Posts itself, even with empty
-    caches. Per account, so any scope with it gains."""
-    team = account.team
-    today = team_today(team)
-    state = account_version(account)
-    kept = []
-    for days in PRESET_DAYS:
-        scope = Scope(team, (account,), Period.last(days, today=today))
-        ranking, posts = _account_rankings(scope, PostSort(), TOP_POSTS)[account.pk]
-        start, end = scope.period.start, scope.period.end
-        kept.append(
-            TopPostsRanking(
-                account=account, time_zone=team.time_zone, start=start, end=end,
-                sync_state=state, entries=[list(entry) for entry in ranking], posts=posts,
-            )
-        )  # fmt: skip
-    with transaction.atomic():
-        TopPostsRanking.objects.filter(account=account).delete()
-        TopPostsRanking.objects.bulk_create(kept)
-
-
-def _kept_rankings(scope: Scope) -> dict[int, tuple[list, int]]:
-    """The rankings `warm_top_posts` kept for the scope's period, of the accounts whose sync
-    state has not moved since."""
-    states = {a.pk: account_version(a) for a in scope.accounts}
-    kept = TopPostsRanking.objects.filter(
-        account_id__in=list(states),
-        time_zone=scope.team.time_zone,
-        start=scope.period.start,
-        end=scope.period.end,
-    ).values_list("account_id", "sync_state", "entries", "posts")
-    return {
-        account_id: ([tuple(entry) for entry in entries], posts)
-        for account_id, state, entries, posts in kept
-        if states[account_id] == state
-    }
 
 
 def _rank_order(entry: tuple[int, object]) -> tuple:
@@ -471,22 +429,16 @@ def _account_rankings(scope: Scope, sort: PostSort, limit: int) -> dict[int, tup
     activity = scope.mode == PeriodMode.ACTIVITY
 
     def compute(part: Scope) -> dict[int, tuple[list, int]]:
-        default = activity and part.all_posts and sort == PostSort() and limit == TOP_POSTS
-        kept = _kept_rankings(part) if default else {}
-        rest = replace(part, accounts=tuple(a for a in part.accounts if a.pk not in kept))
-        if not rest.accounts:
-            return kept
         if activity and _by_end_points(sort):
-            ranked = _first_per_account_sql(*_rank_activity_by_end_points(rest, sort), limit)
-        else:
-            rows = (_rank_activity if activity else _rank_created)(rest, sort)
-            order = [F("rank").desc(nulls_last=True), F("post_id").desc()]
-            ranked = _first_per_account(rows, order, limit, ("post_id", "rank"))
-        return {**ranked, **kept}
+            return _first_per_account_sql(*_rank_activity_by_end_points(part, sort), limit)
+        rows = (_rank_activity if activity else _rank_created)(part, sort)
+        order = [F("rank").desc(nulls_last=True), F("post_id").desc()]
+        return _first_per_account(rows, order, limit, ("post_id", "rank"))
 
     parts = (scope.mode, scope.period.start, scope.period.end, sort, limit)
-    final = activity and scope.period.end <= final_until(scope.team)
-    return _per_account(scope, "top-posts", parts, compute, empty=([], 0), final=final)
+    # Final rankings of some of the Posts are not kept: which count may change (`scope_days`).
+    final = activity and scope.all_posts and scope.period.end <= final_until(scope.team)
+    return _per_account(scope, "top-posts", parts, compute, empty=([], 0), final=final, kept=True)
 
 
 def _first_per_account(

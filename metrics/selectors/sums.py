@@ -182,15 +182,20 @@ def _daily_grouped(rows: QuerySet, keys: tuple[str, ...], names: tuple[str, ...]
         sums[context] = dict(zip(names, values[gain], strict=True))
         sums[context + ESTIMATED] = dict(zip(names, values[estimated], strict=True))
         late[key][context] = (values[late_gain], values[late_estimated])
+    # The after-30 part is linear (public less organic less promoted, over the late days), so
+    # it is the same whether accounts are summed first (final days) or after (live days): a
+    # group with late organic gains and no public one that day counts them too.
     for key, by_context in late.items():
-        public = out[key].get(Context.PUBLIC)
-        if public is None:
-            continue
+        public = out[key].get(Context.PUBLIC, {})
+        split = [by_context[c][0] for c in UNSPLIT_CONTEXTS[1:] if c in by_context]
+        known = [
+            i for i, name in enumerate(names)
+            if public.get(name) is not None or any(gains[i] is not None for gains in split)
+        ]  # fmt: skip
         for part, suffix in enumerate(("", ESTIMATED)):
             out[key][AFTER_30 + suffix] = {
-                name: after_30_of_gains({c: sums[part][i] for c, sums in by_context.items()})
-                for i, name in enumerate(names)
-                if public[name] is not None
+                names[i]: after_30_of_gains({c: sums[part][i] for c, sums in by_context.items()})
+                for i in known
             }
     return out
 
@@ -289,7 +294,9 @@ def _post_total_sums(
         }
 
     period = (scope.compared.start, scope.period.end)
-    per_account = _per_account(scope, "created-sums", period, compute, empty=({}, {}, {}))
+    per_account = _per_account(
+        scope, "created-sums", period, compute, empty=({}, {}, {}), kept=True
+    )
     days: dict[date, list[ContextSums]] = defaultdict(list)
     for each_day, _, _ in per_account.values() if by_day else ():
         for day, sums in each_day.items():
@@ -333,7 +340,7 @@ def _media_total_sums(scope: Scope, *, with_previous: bool) -> tuple[ContextSums
         return out
 
     parts = (scope.period.start, scope.period.end, with_previous)
-    per_account = _per_account(scope, "created-media", parts, compute, empty=({}, {}))
+    per_account = _per_account(scope, "created-media", parts, compute, empty=({}, {}), kept=True)
     return (
         _merge(now for now, _ in per_account.values()),
         _merge(before for _, before in per_account.values()),

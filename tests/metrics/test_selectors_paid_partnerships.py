@@ -2,10 +2,13 @@
 of a scope follows it: KPIs, daily sums, Top Posts, the Posts table and CSV, videos, snapshots.
 A paid and an unpaid view add up to the whole."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
-from metrics.models import Post
+from metrics.models import Context, Post
 from metrics.selectors import (
     Period,
     PeriodMode,
@@ -15,12 +18,15 @@ from metrics.selectors import (
     overview,
     post_table,
     snapshot_table,
+    team_accounts,
     team_today,
     top_posts,
     top_videos,
     video_funnel,
-    warm_top_posts,
+    warm_reads,
 )
+from tests.factories import TeamFactory, XAccountFactory
+from tests.metrics.factories import PostDailyFactory, PostFactory, sync_ran
 from tests.metrics.histories import seed_synced_team
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +90,7 @@ def test_the_posts_table_and_top_posts_list_only_the_posts_that_count(synced):
 
 def test_a_kept_ranking_of_all_posts_never_serves_a_filtered_view(synced):
     for account in synced.accounts:
-        warm_top_posts(account=account)
+        warm_reads(account=account)
     cache.clear()
     paid = {p.pk for p in Post.objects.filter(paid_partnership=True)}
     scope = _scope(synced, PostKind.PAID, days=28)
@@ -126,3 +132,26 @@ def test_the_snapshots_table_keeps_the_posts_that_count(synced):
         for row in chunk
     ]
     assert rows and {row[3] for row in rows} <= paid
+
+
+def test_a_post_marked_paid_later_moves_the_paid_view_of_days_already_final():
+    """X may mark a Post paid after its days are final, without any revision of them."""
+    team = TeamFactory(time_zone="UTC")
+    day = team_today(team) - timedelta(days=3)
+    at = datetime.combine(day, datetime.min.time(), team.tzinfo) + timedelta(hours=12)
+    account = XAccountFactory(team=team, connected_at=at - timedelta(days=9))
+    post = PostFactory(account=account, created_at=at - timedelta(days=2))
+    PostDailyFactory(post=post, day=day, context=Context.PUBLIC, impression_count_gain=100)
+    sync_ran(account, at)
+
+    def paid():
+        scope = Scope(team, tuple(team_accounts(team=team)), Period(day, day), posts=PostKind.PAID)
+        return overview(scope=scope).kpis[0].current.total
+
+    assert not paid()
+    # The next sync reads the Post with paid_partnership true (store_page's update_fields)
+    Post.objects.filter(pk=post.pk).update(paid_partnership=True)
+    sync_ran(account, timezone.now() - timedelta(minutes=1))
+    shown = paid()
+    cache.clear()
+    assert shown == paid() == 100

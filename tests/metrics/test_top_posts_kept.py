@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from metrics.models import Context, PostDaily, TopPostsRanking
+from metrics.models import Context, KeptRead, PostDaily
 from metrics.selectors import (
     PRESET_DAYS,
     Period,
@@ -16,7 +16,7 @@ from metrics.selectors import (
     team_accounts,
     team_today,
     top_posts,
-    warm_top_posts,
+    warm_reads,
 )
 from tests.factories import TeamFactory, XAccountFactory
 from tests.metrics.factories import PostDailyFactory, PostFactory, sync_ran
@@ -57,7 +57,7 @@ def _as_if_the_data_changed_without_a_sync(post, gain):
 
 def test_a_page_with_empty_caches_reads_the_ranking_the_sync_kept(team):
     account, (low, high) = _account_with_posts(team, (10, 50))
-    warm_top_posts(account=account)
+    warm_reads(account=account)
     cache.clear()
     _as_if_the_data_changed_without_a_sync(low, 500)
 
@@ -66,7 +66,7 @@ def test_a_page_with_empty_caches_reads_the_ranking_the_sync_kept(team):
 
 def test_a_sync_after_the_ranking_was_kept_makes_the_page_rank_again(team):
     account, (low, high) = _account_with_posts(team, (10, 50))
-    warm_top_posts(account=account)
+    warm_reads(account=account)
     cache.clear()
     _as_if_the_data_changed_without_a_sync(low, 500)
     sync_ran(account, timezone.now() - timedelta(minutes=1))
@@ -76,10 +76,12 @@ def test_a_sync_after_the_ranking_was_kept_makes_the_page_rank_again(team):
 
 def test_a_ranking_kept_in_another_time_zone_is_not_read(team):
     account, (low, high) = _account_with_posts(team, (10, 50))
-    warm_top_posts(account=account)
+    warm_reads(account=account)
     cache.clear()
     _as_if_the_data_changed_without_a_sync(low, 500)
-    TopPostsRanking.objects.update(time_zone="Asia/Tokyo")
+    for kept in KeptRead.objects.all():  # as if kept before the team moved to Tokyo
+        kept.key = kept.key.replace("Europe/Paris", "Asia/Tokyo")
+        kept.save()
 
     assert _top(team) == ([low.pk, high.pk], 2)
 
@@ -88,26 +90,27 @@ def test_each_sync_keeps_one_ranking_per_preset_period_and_account(team):
     account, _ = _account_with_posts(team, (10, 50))
     other, _ = _account_with_posts(team, (7,))
     for _ in range(2):
-        warm_top_posts(account=account)
-    warm_top_posts(account=other)
+        warm_reads(account=account)
+    warm_reads(account=other)
 
-    kept = TopPostsRanking.objects.filter(account=account)
+    kept = KeptRead.objects.filter(account=account, kind="top-posts")
     today = team_today(team)
-    assert sorted((r.start, r.end) for r in kept) == sorted(
-        (today - timedelta(days=days - 1), today) for days in PRESET_DAYS
+    assert sorted(r.key for r in kept) == sorted(
+        f"Europe/Paris:all:activity:{today - timedelta(days=days - 1)}:{today}:impression_count:20"
+        for days in PRESET_DAYS
     )
-    assert TopPostsRanking.objects.filter(account=other).count() == len(PRESET_DAYS)
+    assert KeptRead.objects.filter(account=other, kind="top-posts").count() == len(PRESET_DAYS)
 
 
 def test_other_orders_limits_and_periods_are_ranked_live(team):
     account, (low, high) = _account_with_posts(team, (10, 50))
-    warm_top_posts(account=account)
+    warm_reads(account=account)
     cache.clear()
     _as_if_the_data_changed_without_a_sync(low, 500)
     today = team_today(team)
 
     def ranked(period, sort=None, limit=20):
-        scope = Scope(team, (account,), period)
+        scope = Scope(team, tuple(team_accounts(team=team)), period)  # as pages build it
         rows, _ = top_posts(scope=scope, sort=sort or PostSort(), limit=limit)
         return [r.post_id for r in rows]
 
