@@ -26,6 +26,10 @@ def test_a_video_carried_by_two_posts_is_listed_once_with_both(team, member, cli
     row = content[content.index(f'data-media="{shared.media_key}"') :]
     row = row[: row.index("</tr>")]
     assert "Behind the scenes video" in row and "Our team at the conference" in row
+    # Named by the first Post that carries it, X's media key beside it in small.
+    name = row[row.index('<th scope="row">') : row.index("</th>")]
+    assert '<span class="video-name">' in name and shared.media_key in name
+    assert name.index("video-name") < name.index(shared.media_key)
     assert '<script id="figure-funnel"' in content and '<script id="figure-views"' in content
 
 
