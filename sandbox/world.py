@@ -351,6 +351,12 @@ class World:
         to each version)."""
         return self._edited_at.get(post_id)
 
+    def _made_id(self, now: datetime) -> str:
+        """The id of a Post made now by an edit, an ad or `add_post`: a sequence of their own,
+        so that two made at one instant never share an id. Called under the lock."""
+        self._made += 1
+        return str(snowflake(now, 2048 + self._made))
+
     def edit_post(self, post_id: str, text: str, now: datetime) -> Post:
         """Its author edits the Post, as X allows: an original, not promoted, within 30 minutes
         of posting and at most 5 times (X's edit-posts page). The edit is a new Post with a new
@@ -367,11 +373,7 @@ class World:
                 raise EditRefused("only original, unpromoted Posts can be edited")
             if now - original.created_at > timedelta(minutes=30) or len(chain) > 5:
                 raise EditRefused("Posts can be edited within 30 minutes, up to 5 times")
-            # A sequence of its own: two edits at one instant must not share an id.
-            self._made += 1
-            edited = replace(
-                post, id=str(snowflake(now, 2048 + self._made)), text=text, created_at=now
-            )
+            edited = replace(post, id=self._made_id(now), text=text, created_at=now)
             self._posts[edited.id] = edited
             for key in edited.media_keys:
                 self._carriers[key].append(edited.id)
@@ -391,8 +393,7 @@ class World:
                 rng, median_reach=account.persona.median_reach, has_link=True, is_video=False,
                 created_at=now, promoted=True,
             )  # fmt: skip
-            self._made += 1
-            post_id = str(snowflake(now, 2048 + self._made))
+            post_id = self._made_id(now)
             post = Post(
                 id=post_id, author_id=account.id, created_at=now, text=text, lang="en",
                 kind=PostKind.ORIGINAL, profile=replace(profile, promoted_from=now),
@@ -424,8 +425,7 @@ class World:
                 is_video=any(self._media[key].type == "video" for key in media_keys),
                 created_at=now, promoted=False,
             )  # fmt: skip
-            self._made += 1
-            post_id = str(snowflake(now, 2048 + self._made))
+            post_id = self._made_id(now)
             post = Post(
                 id=post_id, author_id=account.id, created_at=now, text=text, lang="en",
                 kind=PostKind.ORIGINAL, profile=profile, conversation_id=post_id,
