@@ -162,10 +162,15 @@ class Histories:
         return self._revised_from[memo]
 
 
+def _read_key(scope: Scope, *parts) -> str:
+    """What a read depends on besides its accounts: the team's days, which Posts count, and
+    the read's own parameters."""
+    return ":".join(str(p) for p in (scope.team.time_zone, scope.posts, *parts))
+
+
 def _cache_key(scope: Scope, kind: str, account: XAccount, *parts, final: bool) -> str:
     version = "final" if final else account_version(account)
-    tail = ":".join(str(p) for p in (scope.posts, *parts))
-    return f"quartile:{kind}:{CACHE_VERSION}:{scope.team.time_zone}:{account.pk}:{version}:{tail}"
+    return f"quartile:{kind}:{CACHE_VERSION}:{account.pk}:{version}:{_read_key(scope, *parts)}"
 
 
 def _scope_key(scope: Scope, kind: str, *parts) -> str:
@@ -176,9 +181,9 @@ def _scope_key(scope: Scope, kind: str, *parts) -> str:
         f"{a.pk}={account_version(a)}@{_last_tick(histories[a.pk])}"
         for a in sorted(scope.accounts, key=_pk)
     )
-    tail = ":".join(str(p) for p in (scope.posts, scope.mode, scope.period, *parts))
+    tail = _read_key(scope, scope.mode, scope.period, *parts)
     digest = hashlib.sha1(f"{states}|{tail}".encode(), usedforsecurity=False).hexdigest()
-    return f"quartile:{kind}:{CACHE_VERSION}:{scope.team.time_zone}:{digest}"
+    return f"quartile:{kind}:{CACHE_VERSION}:{digest}"
 
 
 def _pk(account: XAccount) -> int:
@@ -209,22 +214,18 @@ def keeping_reads() -> Iterator[None]:
         _keeping.reset(token)
 
 
-def _kept_key(scope: Scope, parts: tuple) -> str:
-    return ":".join(str(p) for p in (scope.team.time_zone, scope.posts, *parts))
-
-
 def _kept_values(scope: Scope, kind: str, parts: tuple, accounts) -> dict[int, object]:
     """The values the accounts' syncs kept for this read, where their state has not moved."""
     states = {a.pk: account_version(a) for a in accounts}
     rows = KeptRead.objects.filter(
-        account_id__in=list(states), kind=kind, key=_kept_key(scope, parts)
+        account_id__in=list(states), kind=kind, key=_read_key(scope, *parts)
     ).values_list("account_id", "sync_state", "value")
     return {pk: pickle.loads(value) for pk, state, value in rows if states[pk] == state}  # noqa: S301 (written by _keep only)
 
 
 def _keep(scope: Scope, kind: str, parts: tuple, values: Mapping[int, object]) -> None:
     states = {a.pk: account_version(a) for a in scope.accounts}
-    key = _kept_key(scope, parts)
+    key = _read_key(scope, *parts)
     KeptRead.objects.bulk_create(
         [
             KeptRead(account_id=pk, kind=kind, key=key, sync_state=states[pk],

@@ -29,6 +29,7 @@ from metrics.selectors.cache import (
     LIVE_CACHE_SECONDS,
     Histories,
     _cache_key,
+    _read_key,
     final_until,
 )
 from metrics.selectors.scope import Period, Scope, team_today
@@ -66,10 +67,9 @@ def scope_days(*, scope: Scope, period: Period) -> dict[date, ScopeDay]:
     live_days = [day for day in days if day > final]
     accounts = ",".join(str(pk) for pk in sorted(scope.account_ids))
     digest = hashlib.sha1(accounts.encode(), usedforsecurity=False).hexdigest()[:16]
-    tz = f"{scope.team.time_zone}:{scope.posts}"
     histories = Histories.of(scope.account_ids)
     final_keys = {
-        day: f"quartile:scope-day:{CACHE_VERSION}:{tz}:{digest}:{day.isoformat()}"
+        day: f"quartile:scope-day:{CACHE_VERSION}:{digest}:{_read_key(scope, day.isoformat())}"
         for day in final_days
     }
     live_keys = {
