@@ -532,15 +532,15 @@ def _keep_reads(info: dict) -> None:
     are for another day or state (a measurement "after a sync" moves its state)."""
     import time
 
-    from accounts.models import XAccount
+    from accounts.models import Team
     from metrics.models import KeptRead
     from metrics.selectors import account_version, team_accounts, team_today, warm_reads
 
-    team = XAccount.objects.filter(team__slug=info["team_slug"]).first()
+    team = Team.objects.filter(slug=info["team_slug"]).first()
     if team is None:
         return
-    accounts = team_accounts(team=team.team)  # as pages see them: their sync state
-    today = team_today(team.team).isoformat()
+    accounts = team_accounts(team=team)  # as pages see them: their sync state
+    today = team_today(team).isoformat()
     kept = {
         pk: state
         for pk, state, key in KeptRead.objects.filter(kind="top-posts").values_list(

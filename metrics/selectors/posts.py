@@ -42,7 +42,7 @@ from metrics.selectors.catalogue import (
     MetricInfo,
 )
 from metrics.selectors.rows import MetricValues, PostRow, _add
-from metrics.selectors.scope import PeriodMode, PostKind, Scope
+from metrics.selectors.scope import PeriodMode, Scope
 from metrics.selectors.sums import (
     AFTER_30,
     UNSPLIT_CONTEXTS,
@@ -383,7 +383,7 @@ def top_posts(*, scope: Scope, sort: PostSort, limit: int) -> tuple[list[PostRow
     again only the accounts that synced since. Then every metric of the `limit` first Posts.
     """
     # The rows shown, under every account's sync state: a page seen again before any of its
-    # accounts syncs reads them whole (no query), and any sync moves the key.
+    # accounts syncs reads them whole (one query, for deletions), and any sync moves the key.
     key = _scope_key(scope, "top-post-rows", sort, limit)
     found = cache.get(key)
     if found is not None:
@@ -431,9 +431,9 @@ def _account_rankings(scope: Scope, sort: PostSort, limit: int) -> dict[int, tup
     def compute(part: Scope) -> dict[int, tuple[list, int]]:
         if activity and _by_end_points(sort):
             return _first_per_account_sql(*_rank_activity_by_end_points(part, sort), limit)
-        rows = (_rank_activity if activity else _rank_created)(part, sort)
+        ranked = (_rank_activity if activity else _rank_created)(part, sort)
         order = [F("rank").desc(nulls_last=True), F("post_id").desc()]
-        return _first_per_account(rows, order, limit, ("post_id", "rank"))
+        return _first_per_account(ranked, order, limit, ("post_id", "rank"))
 
     parts = (scope.mode, scope.period.start, scope.period.end, sort, limit)
     # Final rankings of some of the Posts are not kept: which count may change (`scope_days`).
@@ -488,7 +488,7 @@ def _rank_activity_by_end_points(scope: Scope, sort: PostSort) -> tuple[str, lis
     context = sort.contexts()[0]
     start, end = scope.period.start, scope.period.end
     accounts = list(scope.account_ids)
-    paid = [] if scope.all_posts else [scope.posts == PostKind.PAID]
+    paid = [] if scope.paid is None else [scope.paid]
     kind = "AND p.paid_partnership = %s" if paid else ""
     row = "d.post_id = m.post_id AND d.context = m.context"
     first = f"FROM metrics_postdaily d WHERE {row} AND d.day BETWEEN %s AND %s"

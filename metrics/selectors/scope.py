@@ -90,22 +90,28 @@ class Scope:
 
     @property
     def all_posts(self) -> bool:
-        """Whether every Post counts: then the accounts' daily sums and kept rankings serve."""
+        """Whether every Post counts: then the accounts' daily sums and kept reads serve."""
         return self.posts == PostKind.ALL
+
+    @property
+    def paid(self) -> bool | None:
+        """The `paid_partnership` of the Posts that count (None: any)."""
+        return None if self.all_posts else self.posts == PostKind.PAID
 
     def post_q(self, prefix: str = "") -> Q:
         """The Posts that count, for rows reaching `Post` through `prefix`."""
-        if self.all_posts:
+        if self.paid is None:
             return Q()
-        return Q(**{f"{prefix}paid_partnership": self.posts == PostKind.PAID})
+        return Q(**{f"{prefix}paid_partnership": self.paid})
 
     def carried_q(self, media: str = "pk") -> Q:
         """The videos that count, for rows whose `media` is the video's id: those carried by
         a Post that counts."""
-        if self.all_posts:
+        if self.paid is None:
             return Q()
-        paid = self.posts == PostKind.PAID
-        carriers = PostMedia.objects.filter(media_id=OuterRef(media), post__paid_partnership=paid)
+        carriers = PostMedia.objects.filter(
+            media_id=OuterRef(media), post__paid_partnership=self.paid
+        )
         return Q(Exists(carriers))
 
     @cached_property

@@ -15,12 +15,13 @@ def warm_reads(*, account: XAccount) -> None:
     """After a sync of `account`: its Top Posts (default order) and the created totals behind
     the KPIs' exact parts, over the preset periods in both modes. A page of any scope with the
     account reads them instead of computing them, until the account's next write."""
+    team = account.team
     # As pages see it, with the annotations its sync state is read from.
-    account = team_accounts(team=account.team, account_ids=[account.pk])[0]
-    today = team_today(account.team)
+    account = team_accounts(team=team, account_ids=[account.pk])[0]
+    today = team_today(team)
     with keeping_reads():
         for days in PRESET_DAYS:
-            scope = Scope(account.team, (account,), Period.last(days, today=today))
+            scope = Scope(team, (account,), Period.last(days, today=today))
             _account_rankings(scope, PostSort(), TOP_POSTS)
             _post_total_sums(scope, by_day=False)  # the same read in both modes
             for created in (False, True):  # activity: the KPIs' exact parts; created: all
